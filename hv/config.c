@@ -1,0 +1,213 @@
+#include "config.h"
+
+#include <string.h>
+
+enum key_type { KEY_STRING, KEY_NUMBER, KEY_CHOICE };
+
+struct config_key {
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	uint64_t min, max;            /* KEY_NUMBER */
+	const char *const *choices;   /* KEY_CHOICE: index stored as uint32_t */
+	const char *help;
+};
+
+static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
+static const char *const stop_actions[] = { "console", "poweroff", NULL };
+
+#define OFF(field) offsetof(struct ftv_config, field)
+
+static const struct config_key config_keys[] = {
+	{ "guest.image", KEY_STRING, OFF(guest_image), 0, 0, NULL, "path of the guest image on the ESP" },
+	{ "guest.cmdline", KEY_STRING, OFF(guest_cmdline), 0, 0, NULL, "command line given to the guest" },
+	{ "guest.ram_mb", KEY_NUMBER, OFF(guest_ram_mb), 2, 65536, NULL, "guest RAM in MiB" },
+	{ "hv.heap_mb", KEY_NUMBER, OFF(heap_mb), 8, 4096, NULL, "hypervisor heap in MiB" },
+	{ "hv.timer_slice", KEY_NUMBER, OFF(timer_slice), 1000, 1000000000, NULL,
+	  "longest guest run between forced exits (preemption-timer ticks)" },
+	{ "log.level", KEY_CHOICE, OFF(log_level), 0, 0, log_levels, "error, warn, info or debug" },
+	{ "hv.on_stop", KEY_CHOICE, OFF(on_stop), 0, 0, stop_actions,
+	  "console or poweroff" },
+	{ "console.autorun", KEY_STRING, OFF(console_autorun), 0, 0, NULL,
+	  "console commands run at start, separated by ';'" },
+};
+
+#define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+void config_defaults(struct ftv_config *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->guest_image, FTV_CONFIG_DEFAULT_GUEST_IMAGE, sizeof(FTV_CONFIG_DEFAULT_GUEST_IMAGE));
+	out->guest_ram_mb = 64;
+	out->heap_mb = 32;
+	out->timer_slice = 1000000;
+	out->log_level = LOG_INFO;
+	out->on_stop = STOP_ACTION_CONSOLE;
+}
+
+static int fail(struct config_error *err, unsigned line, const char *a, const char *b,
+		const char *c)
+{
+	if (err) {
+		err->line = line;
+		err->message[0] = 0;
+		const char *parts[3] = { a, b, c };
+		size_t n = 0;
+		for (int i = 0; i < 3; i++) {
+			for (const char *p = parts[i]; p && *p && n + 1 < sizeof(err->message); p++)
+				err->message[n++] = *p;
+		}
+		err->message[n] = 0;
+	}
+	return -1;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+static int parse_number(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned base = 10;
+	size_t i = 0;
+	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		i = 2;
+	}
+	if (i == n)
+		return -1;
+	for (; i < n; i++) {
+		unsigned d;
+		char c = s[i];
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (base == 16 && c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else if (base == 16 && c >= 'A' && c <= 'F')
+			d = (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+		if (v > (UINT64_MAX - d) / base)
+			return -1;
+		v = v * base + d;
+	}
+	*out = v;
+	return 0;
+}
+
+static int same(const char *a, size_t alen, const char *b)
+{
+	return strlen(b) == alen && memcmp(a, b, alen) == 0;
+}
+
+/* Stores one value; *msg names what is wrong with it. */
+static int store(const struct config_key *k, const char *v, size_t vlen,
+		 struct ftv_config *out, const char **msg)
+{
+	char *field = (char *)out + k->offset;
+	switch (k->type) {
+	case KEY_STRING:
+		if (vlen >= FTV_CONFIG_STR_MAX) {
+			*msg = "value too long (max 127 characters)";
+			return -1;
+		}
+		memcpy(field, v, vlen);
+		field[vlen] = 0;
+		return 0;
+	case KEY_NUMBER: {
+		uint64_t n;
+		if (parse_number(v, vlen, &n) != 0) {
+			*msg = "not a number";
+			return -1;
+		}
+		if (n < k->min || n > k->max) {
+			*msg = "out of range";
+			return -1;
+		}
+		memcpy(field, &n, sizeof(n));
+		return 0;
+	}
+	case KEY_CHOICE:
+		for (uint32_t i = 0; k->choices[i]; i++) {
+			if (same(v, vlen, k->choices[i])) {
+				memcpy(field, &i, sizeof(i));
+				return 0;
+			}
+		}
+		*msg = "not one of the allowed values";
+		return -1;
+	}
+	*msg = "internal: bad key type";
+	return -1;
+}
+
+int config_parse(const char *text, size_t len, struct ftv_config *out, struct config_error *err)
+{
+	unsigned char seen[NKEYS] = { 0 };
+	unsigned line = 0;
+	size_t pos = 0;
+
+	config_defaults(out);
+	if (err) {
+		err->line = 0;
+		err->message[0] = 0;
+	}
+	while (pos < len) {
+		size_t start = pos, end;
+		while (pos < len && text[pos] != '\n')
+			pos++;
+		end = pos;
+		pos++; /* past the newline */
+		line++;
+
+		for (size_t i = start; i < end; i++) {
+			unsigned char c = (unsigned char)text[i];
+			if (c == 0 || (c < 0x20 && c != '\t' && c != '\r') || c >= 0x7f)
+				return fail(err, line, "not a text file (control or non-ASCII byte)", NULL, NULL);
+		}
+		for (size_t i = start; i < end; i++) {
+			if (text[i] == '#') {
+				end = i;
+				break;
+			}
+		}
+		while (start < end && is_space(text[start]))
+			start++;
+		while (end > start && is_space(text[end - 1]))
+			end--;
+		if (start == end)
+			continue;
+
+		const char *eq = memchr(text + start, '=', end - start);
+		if (!eq)
+			return fail(err, line, "expected 'key = value'", NULL, NULL);
+		size_t kend = (size_t)(eq - text), vstart = kend + 1;
+		while (kend > start && is_space(text[kend - 1]))
+			kend--;
+		while (vstart < end && is_space(text[vstart]))
+			vstart++;
+		if (kend == start)
+			return fail(err, line, "missing key before '='", NULL, NULL);
+
+		size_t k;
+		for (k = 0; k < NKEYS; k++)
+			if (same(text + start, kend - start, config_keys[k].name))
+				break;
+		if (k == NKEYS) {
+			char name[48];
+			size_t n = kend - start < sizeof(name) - 1 ? kend - start : sizeof(name) - 1;
+			memcpy(name, text + start, n);
+			name[n] = 0;
+			return fail(err, line, "unknown key '", name, "'");
+		}
+		if (seen[k])
+			return fail(err, line, "duplicate key ", config_keys[k].name, NULL);
+		seen[k] = 1;
+		const char *msg = NULL;
+		if (store(&config_keys[k], text + vstart, end - vstart, out, &msg) != 0)
+			return fail(err, line, config_keys[k].name, ": ", msg);
+	}
+	return 0;
+}

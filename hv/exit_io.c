@@ -1,0 +1,55 @@
+/* Port I/O exits: decode, then hand to the device that owns the port. */
+#include "exit_handlers.h"
+
+#include "log.h"
+
+/* Exit qualification for I/O instructions (SDM table 28-5). */
+#define IO_SIZE(q) ((unsigned)((q) & 7) + 1)
+#define IO_IN(q) (((q) >> 3) & 1)
+#define IO_STRING(q) (((q) >> 4) & 1)
+#define IO_PORT(q) ((uint16_t)((q) >> 16))
+#define UNCLAIMED_REPORT_LIMIT 8
+
+static int uart_port(uint16_t port)
+{
+	return port >= VUART_BASE && port < VUART_BASE + VUART_PORTS;
+}
+
+void exit_io(struct vcpu *v, const struct vm_exit *e)
+{
+	uint64_t q = e->qualification;
+	uint16_t port = IO_PORT(q);
+	unsigned size = IO_SIZE(q);
+	uint64_t *rax = &v->ctx.gpr[GPR_RAX];
+	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
+
+	if (IO_STRING(q)) {
+		vcpu_stop(v, STOP_GUEST_CRASHED,
+			  "string port I/O (INS/OUTS) to port 0x%x at RIP 0x%llx is not emulated",
+			  port, (unsigned long long)e->rip);
+		return;
+	}
+	if (uart_port(port)) {
+		/* The 16550 has byte registers; wider accesses touch consecutive ones. */
+		uint64_t value = 0;
+		for (unsigned i = 0; i < size; i++) {
+			unsigned off = (unsigned)(port + i - VUART_BASE);
+			if (IO_IN(q))
+				value |= (uint64_t)(off < VUART_PORTS ? vuart_read(&v->uart, off) : 0xff)
+					 << (8 * i);
+			else if (off < VUART_PORTS)
+				vuart_write(&v->uart, off, (uint8_t)(*rax >> (8 * i)));
+		}
+		if (IO_IN(q))
+			*rax = size == 4 ? value : (*rax & ~mask) | value;
+	} else {
+		/* No device: reads float high, writes vanish, as on a real bus. */
+		if (v->unclaimed_port_accesses++ < UNCLAIMED_REPORT_LIMIT)
+			log_warn("guest", "%s of %u byte(s) at port 0x%x: no device there (%s)",
+				 IO_IN(q) ? "read" : "write", size, port,
+				 IO_IN(q) ? "reads as all ones" : "ignored");
+		if (IO_IN(q))
+			*rax = size == 4 ? mask : (*rax & ~mask) | mask;
+	}
+	vcpu_skip_instruction(v, e);
+}

@@ -1,0 +1,21 @@
+/* Everything the hypervisor core knows, in one explicit struct. */
+#ifndef FTV_HV_STATE_H
+#define FTV_HV_STATE_H
+
+#include "../boot/boot_info.h"
+#include "config.h"
+#include "memmap.h"
+#include "vcpu.h"
+#include "vmx_caps.h"
+
+struct hv_state {
+	struct boot_info *boot;
+	struct ftv_config config;
+	struct memmap memmap;
+	struct vmx_caps caps;
+	struct vmx_plan plan;
+	struct vcpu *vcpu;           /* NULL until the guest exists */
+	uint64_t heap_base, ram_base;
+};
+
+#endif

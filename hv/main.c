@@ -1,0 +1,216 @@
+/*
+ * The hypervisor core, from the UEFI handoff to a running guest:
+ * console -> config -> memory (heap, own GDT/IDT/page tables) -> guest image
+ * -> VT-x -> EPT + VMCS -> run -> report. Every step that can fail says what
+ * failed and what to do, then stops with a defined code (hv/stop.h).
+ */
+#include <malloc.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../arch/x86_64/apic.h"
+#include "../arch/x86_64/paging.h"
+#include "../arch/x86_64/segments.h"
+#include "../drivers/serial.h"
+#include "ept.h"
+#include "guest_image.h"
+#include "heap.h"
+#include "hv_state.h"
+#include "log.h"
+#include "shell.h"
+#include "stop.h"
+#include "vmcs.h"
+#include "vmcs_setup.h"
+#include "vmexit.h"
+#include "vmx.h"
+
+#define FTV_VERSION "0.1"
+#define MIB (1ull << 20)
+#define LOW_MEMORY_END MIB      /* never carve below 1 MiB: legacy and firmware areas */
+#define FOUR_GIB (4ull << 30)   /* identity-map at least this: LAPIC, PCI holes */
+
+static struct hv_state hv;
+
+static const char *file_problem(int32_t status)
+{
+	switch (status) {
+	case BOOT_FILE_MISSING: return "not found";
+	case BOOT_FILE_TOO_LARGE: return "too large to load";
+	default: return "could not be read";
+	}
+}
+
+static void load_config(void)
+{
+	const struct boot_file *f = &hv.boot->config;
+	struct config_error err;
+	if (f->status != BOOT_FILE_OK) {
+		log_error("config", "\\ftvisor.cfg %s on the boot volume: put a config file next to "
+				    "EFI\\BOOT (see config/ftvisor.cfg)",
+			  file_problem(f->status));
+		hv_stop(STOP_CONFIG);
+	}
+	if (config_parse((const char *)f->data, f->size, &hv.config, &err) != 0) {
+		log_error("config", "\\ftvisor.cfg line %u: %s", err.line, err.message);
+		hv_stop(STOP_CONFIG);
+	}
+	log_set_level(hv.config.log_level);
+	stop_configure(hv.config.on_stop == STOP_ACTION_POWEROFF, hv.boot->image_base);
+	log_info("config", "guest %s, %llu MiB RAM, heap %llu MiB", hv.config.guest_image,
+		 (unsigned long long)hv.config.guest_ram_mb, (unsigned long long)hv.config.heap_mb);
+}
+
+static uint64_t carve_or_stop(uint64_t size, const char *what, const char *key)
+{
+	uint64_t base;
+	if (memmap_carve(&hv.memmap, size, 2 * MIB, LOW_MEMORY_END, &base) != 0) {
+		log_error("mem", "not enough memory for %s: need %llu MiB, the largest free block is "
+				 "%llu MiB (lower %s or give the machine more memory)",
+			  what, (unsigned long long)(size / MIB),
+			  (unsigned long long)(memmap_largest_free(&hv.memmap, 2 * MIB, LOW_MEMORY_END) / MIB),
+			  key);
+		hv_stop(STOP_MEMORY);
+	}
+	return base;
+}
+
+static void setup_memory(void)
+{
+	hv.memmap.regions = hv.boot->memmap;
+	hv.memmap.count = hv.boot->memmap_count;
+	hv.memmap.capacity = BOOT_MEMMAP_MAX;
+	if (memmap_normalize(&hv.memmap) != 0) {
+		log_error("mem", "the firmware's memory map has overlapping regions; refusing to guess");
+		hv_stop(STOP_MEMORY);
+	}
+	log_info("mem", "%llu MiB free of %llu MiB mapped, %u regions",
+		 (unsigned long long)(memmap_total(&hv.memmap, BOOT_MEM_FREE) / MIB),
+		 (unsigned long long)(memmap_top(&hv.memmap) / MIB), hv.memmap.count);
+
+	hv.heap_base = carve_or_stop(hv.config.heap_mb * MIB, "the hypervisor heap", "hv.heap_mb");
+	heap_init(hv.heap_base, hv.config.heap_mb * MIB);
+
+	gdt_install();
+	idt_install();
+	uint64_t top = memmap_top(&hv.memmap);
+	if (paging_install(top > FOUR_GIB ? top : FOUR_GIB) != 0)
+		hv_stop(STOP_MEMORY);
+	apic_quiesce();
+}
+
+static void guest_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	log_info("guest", "%s", line);
+}
+
+static void load_guest(struct vcpu *v, const struct ftv_guest_header *hdr)
+{
+	const struct boot_file *g = &hv.boot->guest;
+	memset(v->ram, 0, v->ram_size);
+	memcpy(v->ram + hdr->load_gpa, (const void *)g->data, g->size);
+	size_t n = strlen(hv.config.guest_cmdline);
+	memcpy(v->ram + FTV_GUEST_CMDLINE_GPA, hv.config.guest_cmdline, n + 1);
+	vmcs_write(VMCS_GUEST_RIP, hdr->entry_gpa);
+	v->ctx.gpr[GPR_RAX] = FTV_BOOT_MAGIC;
+	v->ctx.gpr[GPR_RBX] = FTV_GUEST_CMDLINE_GPA;
+}
+
+static struct ftv_guest_header check_guest_image(uint64_t ram_size)
+{
+	const struct boot_file *g = &hv.boot->guest;
+	struct ftv_guest_header hdr;
+	char why[160];
+	if (g->status != BOOT_FILE_OK) {
+		log_error("guest", "guest image \\%s %s on the boot volume (config key guest.image)",
+			  hv.boot->guest_path, file_problem(g->status));
+		hv_stop(STOP_GUEST_IMAGE);
+	}
+	if (guest_image_check((const void *)g->data, g->size, ram_size, &hdr, why, sizeof(why)) != 0) {
+		log_error("guest", "guest image \\%s: %s", hv.boot->guest_path, why);
+		hv_stop(STOP_GUEST_IMAGE);
+	}
+	log_info("guest", "image \\%s: %llu bytes at 0x%x, entry 0x%x", hv.boot->guest_path,
+		 (unsigned long long)g->size, hdr.load_gpa, hdr.entry_gpa);
+	return hdr;
+}
+
+static struct vcpu *create_vcpu(uint64_t ram_size, const struct ftv_guest_header *hdr)
+{
+	struct vcpu *v = memalign(16, sizeof(*v));
+	uint64_t tables;
+	if (!v) {
+		log_error("vmx", "out of heap for the vCPU (raise hv.heap_mb)");
+		hv_stop(STOP_MEMORY);
+	}
+	memset(v, 0, sizeof(*v));
+	v->plan = &hv.plan;
+	v->caps = &hv.caps;
+	v->ram = (uint8_t *)hv.ram_base;
+	v->ram_size = ram_size;
+	v->timer_slice = hv.config.timer_slice;
+	vuart_reset(&v->uart, guest_line, NULL);
+	if (ept_build(hv.ram_base, ram_size, hv.plan.ept_1g, &v->eptp, &tables) != 0) {
+		log_error("ept", "out of heap for the EPT tables (raise hv.heap_mb)");
+		hv_stop(STOP_MEMORY);
+	}
+	log_info("ept", "guest-physical 0-%llu MiB -> host 0x%llx, write-back, %llu tables",
+		 (unsigned long long)(ram_size / MIB), (unsigned long long)hv.ram_base,
+		 (unsigned long long)tables);
+	if (vmcs_create(v) != 0)
+		hv_stop(STOP_VMX_SETUP);
+	load_guest(v, hdr);
+	return v;
+}
+
+static void report(struct vcpu *v)
+{
+	if (v->stop_code == STOP_GUEST_PASSED)
+		log_info("guest", "%s", v->stop_reason);
+	else
+		log_error("guest", "%s", v->stop_reason);
+	vcpu_print_exit_counts(v);
+}
+
+void hv_main(struct boot_info *bi)
+{
+	hv.boot = bi;
+	serial_init();
+	log_init(bi->tsc_at_boot, bi->tsc_hz);
+	log_info("ftvisor", "ftvisor " FTV_VERSION " (TSC %llu.%03llu MHz, ACPI RSDP 0x%llx, image at 0x%llx)",
+		 (unsigned long long)(bi->tsc_hz / 1000000),
+		 (unsigned long long)(bi->tsc_hz / 1000 % 1000), (unsigned long long)bi->acpi_rsdp,
+		 (unsigned long long)bi->image_base);
+	if (bi->version != BOOT_INFO_VERSION) {
+		log_error("ftvisor", "boot_info version %u, core expects %u: rebuild the whole image",
+			  bi->version, BOOT_INFO_VERSION);
+		hv_stop(STOP_CONFIG);
+	}
+	load_config();
+	setup_memory();
+	if (hv.config.console_autorun[0])
+		shell_run_script(&hv, hv.config.console_autorun);
+
+	uint64_t ram_size = hv.config.guest_ram_mb * MIB;
+	struct ftv_guest_header hdr = check_guest_image(ram_size);
+	hv.ram_base = carve_or_stop(ram_size, "guest RAM", "guest.ram_mb");
+
+	enum ftv_stop vmx = vmx_detect(&hv.caps, &hv.plan);
+	if (vmx != STOP_GUEST_PASSED)
+		hv_stop(vmx);
+	vmx_print_plan(&hv.plan);
+	if (vmx_on(&hv.plan) != 0)
+		hv_stop(STOP_VMX_SETUP);
+
+	hv.vcpu = create_vcpu(ram_size, &hdr);
+	log_info("vmx", "launching the guest");
+	uint64_t t0 = log_uptime_us();
+	vcpu_run(hv.vcpu);
+	log_info("vmx", "guest ran for %llu ms", (unsigned long long)((log_uptime_us() - t0) / 1000));
+	report(hv.vcpu);
+
+	if (hv.config.on_stop == STOP_ACTION_POWEROFF)
+		hv_stop(hv.vcpu->stop_code);
+	log_info("ftvisor", "guest stopped; the console stays up (type 'help')");
+	shell_loop(&hv);
+}

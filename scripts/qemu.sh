@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# qemu.sh ESP.img [SERIAL_LOG]
+# Boots ftvisor under QEMU + OVMF. With VT-x on the host (and /dev/kvm) it
+# uses KVM with nested VMX, so the guest really runs; otherwise TCG, which
+# has no VMX: ftvisor then says VT-x is unavailable and stops.
+# Console on stdio (or into SERIAL_LOG); exit status is ftvisor's stop code
+# through isa-debug-exit: code * 2 + 1. FTV_TIMEOUT bounds the run (seconds).
+set -euo pipefail
+esp=$1
+log=${2:-}
+timeout_s=${FTV_TIMEOUT:-0}
+mem=${FTV_QEMU_MEM:-512}
+ovmf=/usr/share/ovmf/OVMF.fd
+
+accel=(-accel tcg -cpu max)
+if grep -qw vmx /proc/cpuinfo && [ -w /dev/kvm ]; then
+	accel=(-accel kvm -cpu host,+vmx)
+	echo "qemu.sh: host has VT-x: using KVM with nested VMX" >&2
+else
+	echo "qemu.sh: this host offers no VT-x (no 'vmx' in /proc/cpuinfo), so QEMU runs under TCG," >&2
+	echo "qemu.sh: which cannot emulate VMX: ftvisor will report that and stop. 'make run-bochs' emulates VT-x." >&2
+fi
+
+# A private copy: firmware may write to the disk (boot variables, logs).
+disk=$(mktemp --suffix=.img)
+trap 'rm -f "$disk"' EXIT
+cp "$esp" "$disk"
+
+serial=(-serial stdio)
+[ -n "$log" ] && serial=(-serial "file:$log")
+cmd=(qemu-system-x86_64 -machine q35 "${accel[@]}" -m "$mem" -bios "$ovmf" -nographic
+	-monitor none "${serial[@]}" -net none -no-reboot
+	-drive "if=none,id=esp,format=raw,file=$disk" -device "virtio-blk-pci,drive=esp"
+	-device isa-debug-exit,iobase=0xf4,iosize=4)
+if [ "$timeout_s" != 0 ]; then
+	exec timeout --kill-after=5 "$timeout_s" "${cmd[@]}" </dev/null
+fi
+exec "${cmd[@]}"
