@@ -48,6 +48,7 @@ CONFIG  := config/ftvisor.cfg
 all: $(EFI) $(ESP) $(ISO)
 
 include guest/guest.mk
+include tests/unit/unit.mk
 
 setup: $(SETUP_STAMP)
 $(SETUP_STAMP): scripts/setup.sh

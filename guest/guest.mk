@@ -38,17 +38,21 @@ GUEST_LDFLAGS := -m32 -nostdlib -static -no-pie -T guest/guest.ld \
 	-Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,--orphan-handling=error
 
 $(GUEST_BIN): $(BUILD)/guest/testguest.elf
-	objcopy -O binary $< $@
+	@echo "  BIN $@"
+	@objcopy -O binary $< $@
 
 $(BUILD)/guest/testguest.elf: $(GUEST_OBJS) guest/guest.ld
-	$(CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_OBJS)
+	@echo "  LD (guest) $@"
+	@$(CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_OBJS)
 
 $(GUEST_C_OBJS): $(BUILD)/guest/%.o: guest/%.c
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+	@echo "  CC (guest) $<"
+	@$(CC) $(GUEST_CFLAGS) -c -o $@ $<
 
 $(GUEST_S_OBJS): $(BUILD)/guest/%.o: guest/%.S
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+	@echo "  AS (guest) $<"
+	@$(CC) $(GUEST_CFLAGS) -c -o $@ $<
 
 -include $(GUEST_OBJS:.o=.d)

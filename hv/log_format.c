@@ -1,5 +1,7 @@
 #include "log_format.h"
 
+#include <string.h>
+
 #include "config.h"
 
 static size_t put_str(char *buf, size_t size, size_t n, const char *s)
@@ -48,6 +50,8 @@ size_t log_format_line(char *buf, size_t size, uint64_t usec, unsigned level,
 
 	/* Leave room for the ellipsis and the newline. */
 	size_t limit = size > sizeof(ellipsis) + 1 ? size - sizeof(ellipsis) - 1 : 0;
+	if (n + strlen(msg) + 2 <= size)
+		limit = size - 2;   /* the whole message and '\n' fit: no ellipsis needed */
 	const char *p = msg;
 	for (; *p && n < limit; p++) {
 		unsigned char c = (unsigned char)*p;

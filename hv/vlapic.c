@@ -72,6 +72,9 @@ int vlapic_write_base(struct vlapic *l, uint64_t value)
 	/* Leaving x2APIC mode other than by disabling the APIC is invalid too. */
 	if (vlapic_is_x2apic(l) && (value & APIC_BASE_ENABLE) && !(value & APIC_BASE_X2APIC))
 		return VLAPIC_GP;
+	/* So is entering x2APIC mode straight from the disabled state. */
+	if (!(l->apic_base & APIC_BASE_ENABLE) && (value & APIC_BASE_X2APIC))
+		return VLAPIC_GP;
 	/* The BSP flag is read-only. */
 	l->apic_base = (value & ~APIC_BASE_BSP) | (l->apic_base & APIC_BASE_BSP);
 	if (!(value & APIC_BASE_ENABLE))

@@ -93,8 +93,10 @@ struct why_buf {
 
 static void why_add(struct why_buf *w, const char *what, const char *detail)
 {
-	if (!w->s || w->size == 0)
+	if (!w->s || w->size == 0) {
+		w->count++;   /* no text wanted, but the failure still counts */
 		return;
+	}
 	int n = snprintf(w->s + w->len, w->size - w->len, "%s%s (%s)", w->count ? "; " : "", what,
 			 detail);
 	if (n > 0)

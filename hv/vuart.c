@@ -54,9 +54,11 @@ static void transmit(struct vuart *u, uint8_t c)
 	}
 	if (c == '\r')
 		return;
-	u->line[u->len++] = (char)c;
+	/* A full line goes out only when more follows, so that a line of
+	 * exactly VUART_LINE_MAX characters and its '\n' stay one line. */
 	if (u->len == VUART_LINE_MAX)
 		vuart_flush(u);
+	u->line[u->len++] = (char)c;
 }
 
 void vuart_write(struct vuart *u, unsigned offset, uint8_t value)

@@ -4,17 +4,18 @@
 # firmware, the ISO as a CD. The clock runs on instruction count
 # (clock: sync=none), so a run is reproducible. The console goes to stdout,
 # or into SERIAL_LOG. FTV_TIMEOUT bounds the run (seconds);
-# FTV_BOCHS_CPU picks the CPU model (default corei7_skylake_x).
+# FTV_BOCHS_CPU picks the CPU model (default corei7_skylake_x); FTV_BOCHS_LOG
+# keeps Bochs' own log (VM-entry failures are explained there).
 set -euo pipefail
 iso=$(realpath "$1")
-log=${2:-/dev/stdout}
-[ "$log" = /dev/stdout ] || log=$(realpath -m "$log")
-timeout_s=${FTV_TIMEOUT:-0}
+# Without a log file the console is this script's stdout, reopened by path
+# (Bochs' own stdout is kept for its chatter).
+log=${2:-/proc/$$/fd/1}
+[ -n "${2:-}" ] && log=$(realpath -m "$log")
 cpu=${FTV_BOCHS_CPU:-corei7_skylake_x}
 ips=${FTV_BOCHS_IPS:-50000000}
 
 dir=$(mktemp -d /tmp/ftvisor-bochs.XXXXXX)
-trap 'rm -rf "$dir"' EXIT
 cat > "$dir/bochsrc" <<RC
 megs: 256
 cpu: model=$cpu, count=1, ips=$ips, reset_on_triple_fault=0
@@ -25,7 +26,7 @@ ata0-master: type=cdrom, path=$iso, status=inserted
 boot: cdrom
 com1: enabled=1, mode=file, dev=$log
 display_library: rfb, options="timeout=0, hideIPS"
-log: $dir/bochs.log
+log: ${FTV_BOCHS_LOG:-/dev/null}
 info: action=ignore
 debug: action=ignore
 error: action=report
@@ -33,12 +34,7 @@ panic: action=fatal
 RC
 # Debian's Bochs has the internal debugger, which stops at start: 'c' continues.
 echo c > "$dir/cont.rc"
-cmd=(bochs -q -f "$dir/bochsrc" -rc "$dir/cont.rc")
-status=0
-if [ "$timeout_s" != 0 ]; then
-	timeout --kill-after=5 "$timeout_s" "${cmd[@]}" </dev/null >"$dir/stdout" 2>&1 || status=$?
-else
-	"${cmd[@]}" </dev/null >"$dir/stdout" 2>&1 || status=$?
-fi
-if [ -n "${FTV_BOCHS_LOG:-}" ]; then cp "$dir/bochs.log" "$FTV_BOCHS_LOG"; fi
-exit $status
+# Bochs' own chatter (and its VNC notice) is not the console: keep it apart.
+source "$(dirname "$0")/lib/run-bounded.sh"
+run_bounded "$dir" bash -c 'exec "$@" >"$0" 2>&1' "${FTV_BOCHS_STDOUT:-/dev/null}" \
+	bochs -q -f "$dir/bochsrc" -rc "$dir/cont.rc"

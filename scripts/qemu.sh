@@ -8,7 +8,6 @@
 set -euo pipefail
 esp=$1
 log=${2:-}
-timeout_s=${FTV_TIMEOUT:-0}
 mem=${FTV_QEMU_MEM:-512}
 ovmf=/usr/share/ovmf/OVMF.fd
 
@@ -22,8 +21,8 @@ else
 fi
 
 # A private copy: firmware may write to the disk (boot variables, logs).
-disk=$(mktemp --suffix=.img)
-trap 'rm -f "$disk"' EXIT
+dir=$(mktemp -d /tmp/ftvisor-qemu.XXXXXX)
+disk=$dir/esp.img
 cp "$esp" "$disk"
 
 serial=(-serial stdio)
@@ -32,7 +31,11 @@ cmd=(qemu-system-x86_64 -machine q35 "${accel[@]}" -m "$mem" -bios "$ovmf" -nogr
 	-monitor none "${serial[@]}" -net none -no-reboot
 	-drive "if=none,id=esp,format=raw,file=$disk" -device "virtio-blk-pci,drive=esp"
 	-device isa-debug-exit,iobase=0xf4,iosize=4)
-if [ "$timeout_s" != 0 ]; then
-	exec timeout --kill-after=5 "$timeout_s" "${cmd[@]}" </dev/null
+source "$(dirname "$0")/lib/run-bounded.sh"
+if [ -z "$log" ]; then
+	# Interactive: the console is this terminal.
+	trap 'rm -rf "$dir"' EXIT
+	"${cmd[@]}"
+else
+	run_bounded "$dir" "${cmd[@]}"
 fi
-exec "${cmd[@]}"

@@ -15,7 +15,7 @@ PACKAGES=(
 	build-essential dpkg-dev gnu-efi newlib-source
 	qemu-system-x86 ovmf bochs bochsbios vgabios bochs-term
 	mtools dosfstools xorriso
-	libcmocka-dev clang llvm
+	libcmocka-dev clang llvm libclang-rt-14-dev
 	tgt libiscsi-bin iproute2
 )
 

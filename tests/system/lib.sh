@@ -1,0 +1,105 @@
+# Helpers for system tests: build an ESP/ISO with a given config, boot it in
+# QEMU or Bochs, wait for ftvisor to stop, and check the console.
+# Sourced by tests/run.sh; every case runs in its own directory $CASE_DIR.
+
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD=${BUILD:-$ROOT/build}
+EFI=$BUILD/ftvisor.efi
+GUEST=$BUILD/guest/testguest.bin
+# Bochs boots OVMF from a CD in ~8 s of wall time; the guest adds seconds.
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-60}
+BOCHS_TIMEOUT=${BOCHS_TIMEOUT:-240}
+
+# The console says this once ftvisor is done, however it ends.
+DONE_PATTERN='ftvisor halted\.|ftvisor: stopped: '
+
+# write_config FILE LINE...: a config with the test defaults, then LINEs.
+write_config() {
+	local file=$1
+	shift
+	{
+		echo "guest.ram_mb = 16"
+		echo "hv.heap_mb = 16"
+		printf '%s\n' "$@"
+	} >"$file"
+}
+
+# make_esp OUT CONFIG(or -) GUEST(or -) [NAME=FILE...]
+make_esp() {
+	bash "$ROOT/scripts/mkesp.sh" "$@"
+}
+
+# boot EMULATOR IMAGE LOG: runs until the console shows DONE_PATTERN (then
+# gives the emulator a moment to exit by itself, and stops it by pid), or
+# until the timeout. Sets BOOT_STATUS to the emulator's exit status.
+boot() {
+	local emu=$1 image=$2 log=$3 limit pid
+	: >"$log"
+	if [ "$emu" = qemu ]; then
+		limit=$QEMU_TIMEOUT
+		FTV_TIMEOUT=$limit bash "$ROOT/scripts/qemu.sh" "$image" "$log" 2>/dev/null &
+		pid=$!
+	else
+		limit=$BOCHS_TIMEOUT
+		# Two Bochs starting at the same instant can race for the VNC port.
+		exec 8>"${TMPDIR:-/tmp}/ftvisor-bochs-start.lock"
+		flock 8
+		FTV_TIMEOUT=$limit bash "$ROOT/scripts/bochs.sh" "$image" "$log" &
+		pid=$!
+		sleep 2
+		flock -u 8
+		exec 8>&-
+	fi
+	local waited=0
+	while kill -0 "$pid" 2>/dev/null; do
+		if grep -Eq "$DONE_PATTERN" "$log" 2>/dev/null; then
+			# Powered off emulators exit by themselves; halted ones are stopped.
+			local grace=0
+			while kill -0 "$pid" 2>/dev/null && [ $grace -lt 20 ]; do
+				sleep 0.25
+				grace=$((grace + 1))
+			done
+			kill -TERM "$pid" 2>/dev/null
+			break
+		fi
+		sleep 0.25
+		waited=$((waited + 1))
+		[ $waited -gt $((limit * 4 + 40)) ] && kill -TERM "$pid" 2>/dev/null
+	done
+	BOOT_STATUS=0
+	wait "$pid" || BOOT_STATUS=$?
+}
+
+# expect LOG REGEX...: every REGEX (grep -E) must appear in LOG.
+expect() {
+	local log=$1 ok=0
+	shift
+	for re in "$@"; do
+		if ! grep -Eq -- "$re" "$log"; then
+			echo "missing on the console: $re"
+			ok=1
+		fi
+	done
+	return $ok
+}
+
+# expect_not LOG REGEX...: no REGEX may appear.
+expect_not() {
+	local log=$1 ok=0
+	shift
+	for re in "$@"; do
+		if grep -Eq -- "$re" "$log"; then
+			echo "unexpected on the console: $(grep -Em1 -- "$re" "$log")"
+			ok=1
+		fi
+	done
+	return $ok
+}
+
+# expect_status WANT: the emulator's exit status (QEMU: stop code * 2 + 1).
+expect_status() {
+	if [ "$BOOT_STATUS" != "$1" ]; then
+		echo "exit status $BOOT_STATUS, expected $1"
+		return 1
+	fi
+}

@@ -1,0 +1,53 @@
+# Host unit tests (cmocka), built with AddressSanitizer and UBSan.
+#
+# Included by the top-level Makefile, which runs from the project root; it
+# also works alone:  make -f tests/unit/unit.mk BUILD=build unit-build
+#
+# Each test is tests/unit/test_<module>.c plus the module sources listed in
+# UNIT_SRCS_<module>. Every source is compiled once into $(BUILD)/unit/obj
+# with the sanitizer flags, then each test binary is linked from its objects.
+
+BUILD ?= build
+
+UNIT_DIR    := $(BUILD)/unit
+UNIT_CC     := gcc
+UNIT_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -Wall -Wextra -Werror -I. -MMD -MP
+UNIT_LDLIBS := -lcmocka
+
+# The modules under test and the sources each test links, one line per test.
+UNIT_SRCS_config       := hv/config.c
+UNIT_SRCS_memmap       := hv/memmap.c
+UNIT_SRCS_pagetable    := arch/x86_64/pagetable.c
+UNIT_SRCS_ept          := hv/ept.c hv/page_alloc.c arch/x86_64/pagetable.c
+UNIT_SRCS_vmx_caps     := hv/vmx_caps.c
+UNIT_SRCS_vlapic       := hv/vlapic.c
+UNIT_SRCS_vuart        := hv/vuart.c
+UNIT_SRCS_log_format   := hv/log_format.c
+UNIT_SRCS_cpuid_policy := hv/cpuid_policy.c
+UNIT_SRCS_guest_image  := hv/guest_image.c
+
+UNIT_MODULES := config memmap pagetable ept vmx_caps vlapic vuart log_format \
+	cpuid_policy guest_image
+UNIT_BINS := $(UNIT_MODULES:%=$(UNIT_DIR)/test_%)
+
+# Objects of one test: its own file and the module sources it names.
+unit_objs = $(patsubst %.c,$(UNIT_DIR)/obj/%.o,tests/unit/test_$(1).c $(UNIT_SRCS_$(1)))
+UNIT_ALL_OBJS := $(sort $(foreach m,$(UNIT_MODULES),$(call unit_objs,$(m))))
+
+.PHONY: unit-build
+unit-build: $(UNIT_BINS)
+
+$(UNIT_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC (unit) $<"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -c $< -o $@
+
+# One prerequisite line per test binary, then one link rule for all of them.
+$(foreach m,$(UNIT_MODULES),$(eval $(UNIT_DIR)/test_$(m): $(call unit_objs,$(m))))
+
+$(UNIT_BINS):
+	@echo "  LD (unit) $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $^ -o $@ $(UNIT_LDLIBS)
+
+-include $(UNIT_ALL_OBJS:.o=.d)
