@@ -44,11 +44,16 @@ ESP     := $(BUILD)/esp.img
 ISO     := $(BUILD)/ftvisor.iso
 CONFIG  := config/ftvisor.cfg
 
-.PHONY: all setup test test-unit test-system demo run-bochs run-qemu clean distclean
-all: $(EFI) $(ESP) $(ISO)
-
+# The fragments define their own targets; 'all' stays the default.
+.DEFAULT_GOAL := all
 include guest/guest.mk
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
+include tools/tools.mk
+
+.PHONY: all setup test test-unit test-system demo bench run-bochs run-qemu clean distclean
+all: $(EFI) $(ESP) $(ISO) $(FTVLOG)
+
 
 setup: $(SETUP_STAMP)
 $(SETUP_STAMP): scripts/setup.sh
@@ -102,6 +107,10 @@ test-unit: | $(SETUP_STAMP)
 test-system: all
 	bash tests/run.sh system
 
+# ---- benchmarks (figures, not pass/fail) ----
+bench: all
+	bash scripts/bench.sh
+
 # ---- running ----
 demo: all
 	bash scripts/demo.sh
@@ -113,7 +122,8 @@ run-qemu: all
 	bash scripts/qemu.sh $(ESP)
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/guest $(BUILD)/unit $(BUILD)/systest $(SO) $(EFI) $(ESP) $(ISO)
+	rm -rf $(BUILD)/obj $(BUILD)/guest $(BUILD)/unit $(BUILD)/fuzz $(BUILD)/tools \
+		$(BUILD)/test-results $(SO) $(EFI) $(ESP) $(ISO)
 
 # Also forgets the set-up (packages stay installed).
 distclean:

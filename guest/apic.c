@@ -7,6 +7,7 @@
 #define MSR_X2APIC_SVR 0x80f
 #define MSR_X2APIC_LVT_TIMER 0x832
 #define MSR_X2APIC_TIMER_INITIAL 0x838
+#define MSR_X2APIC_TIMER_CURRENT 0x839
 #define MSR_X2APIC_TIMER_DIVIDE 0x83e
 
 #define APIC_DEFAULT_BASE 0xfee00000u
@@ -41,6 +42,18 @@ void apic_timer_start_periodic(uint32_t count)
 	wrmsr(MSR_X2APIC_TIMER_INITIAL, count);
 }
 
+void apic_timer_start_oneshot(uint32_t count)
+{
+	wrmsr(MSR_X2APIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_1);
+	wrmsr(MSR_X2APIC_LVT_TIMER, VECTOR_TIMER);
+	wrmsr(MSR_X2APIC_TIMER_INITIAL, count);
+}
+
+uint32_t apic_timer_current(void)
+{
+	return (uint32_t)rdmsr(MSR_X2APIC_TIMER_CURRENT);
+}
+
 void apic_timer_mask(void)
 {
 	wrmsr(MSR_X2APIC_LVT_TIMER, VECTOR_TIMER | LVT_TIMER_PERIODIC | LVT_MASKED);
@@ -50,5 +63,7 @@ void timer_tick(void)
 {
 	ticks.last_tsc = rdtsc();
 	ticks.count++;
+	if (ticks.hook)
+		ticks.hook();
 	wrmsr(MSR_X2APIC_EOI, 0);
 }

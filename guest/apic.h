@@ -11,6 +11,7 @@
 struct tick_state {
 	uint32_t count;         /* interrupts taken since boot */
 	uint64_t last_tsc;      /* TSC read inside the most recent one */
+	void (*hook)(void);     /* extra work on every tick (test=replay), or NULL */
 };
 
 extern volatile struct tick_state ticks;
@@ -20,6 +21,10 @@ uint64_t apic_enable_x2apic(void);
 /* Periodic timer on VECTOR_TIMER, divide by 1, reloading from count. */
 void apic_timer_start_periodic(uint32_t count);
 void apic_timer_mask(void);
+/* One-shot timer: a single interrupt after count ticks. */
+void apic_timer_start_oneshot(uint32_t count);
+/* The timer's current count, a value that follows real time. */
+uint32_t apic_timer_current(void);
 
 /* Called from isr.S on every timer interrupt. */
 void timer_tick(void);

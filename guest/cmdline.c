@@ -14,6 +14,8 @@ static const struct {
 	{ "fail", TEST_FAIL },
 	{ "triple", TEST_TRIPLE },
 	{ "badmsr", TEST_BADMSR },
+	{ "replay", TEST_REPLAY },
+	{ "compute", TEST_COMPUTE },
 };
 
 /* True if the word [w, end) is exactly s. */

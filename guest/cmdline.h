@@ -9,6 +9,8 @@ enum guest_test {
 	TEST_FAIL,              /* report a deliberate failure */
 	TEST_TRIPLE,            /* triple-fault on purpose */
 	TEST_BADMSR,            /* #GP from a nonexistent MSR, caught */
+	TEST_REPLAY,            /* work that makes record/replay hard, for ticks interrupts */
+	TEST_COMPUTE,           /* CPU-bound work until ticks interrupts (benchmarks) */
 };
 
 struct guest_config {
@@ -17,7 +19,7 @@ struct guest_config {
 };
 
 /*
- * Words separated by spaces: test=all|fail|triple|badmsr, ticks=N.
+ * Words separated by spaces: test=all|fail|triple|badmsr|replay|compute, ticks=N.
  * Anything else fails the run (CODE_CMDLINE): a typo in a test config
  * must not silently turn into a default run that passes.
  */

@@ -41,6 +41,8 @@ enum guest_code {
 
 	CODE_TRIPLE_SURVIVED = 90,      /* execution went on after the triple fault */
 
+	CODE_STRESS_NO_TICKS = 95,      /* test=replay: the timer stopped interrupting */
+
 	CODE_EXCEPTION_BASE = 100,      /* unexpected exception: 100 + vector */
 };
 

@@ -15,6 +15,7 @@ GUEST_C_SRCS := \
 	guest/idt.c \
 	guest/print.c \
 	guest/report.c \
+	guest/stress.c \
 	guest/testguest.c \
 	guest/uart.c
 GUEST_S_SRCS := \

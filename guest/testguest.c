@@ -10,6 +10,7 @@
 #include "idt.h"
 #include "print.h"
 #include "report.h"
+#include "stress.h"
 #include "uart.h"
 
 __attribute__((noreturn)) void guest_main(uint32_t boot_magic, const char *cmdline);
@@ -60,6 +61,10 @@ void guest_main(uint32_t boot_magic, const char *cmdline)
 		test_triple_fault();
 	case TEST_BADMSR:
 		test_bad_msr();
+	case TEST_REPLAY:
+		test_replay_stress(cfg.ticks);
+	case TEST_COMPUTE:
+		test_compute(cfg.ticks);
 	}
 	fail(CODE_CMDLINE, "no such test");
 }

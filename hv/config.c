@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-enum key_type { KEY_STRING, KEY_NUMBER, KEY_CHOICE };
+enum key_type { KEY_STRING, KEY_NUMBER, KEY_CHOICE, KEY_IPV4 };
 
 struct config_key {
 	const char *name;
@@ -15,6 +15,9 @@ struct config_key {
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 static const char *const stop_actions[] = { "console", "poweroff", NULL };
+static const char *const counters[] = { "auto", "emulator", "pmu", NULL };
+static const char *const yes_no[] = { "no", "yes", NULL };
+static const char *const ft_roles[] = { "none", "primary", "backup", NULL };
 
 #define OFF(field) offsetof(struct ftv_config, field)
 
@@ -30,6 +33,37 @@ static const struct config_key config_keys[] = {
 	  "console or poweroff" },
 	{ "console.autorun", KEY_STRING, OFF(console_autorun), 0, 0, NULL,
 	  "console commands run at start, separated by ';'" },
+	{ "replay.check", KEY_NUMBER, OFF(replay_check), 0, 1000000000000ull, NULL,
+	  "self-check: record N events from a snapshot, replay them, compare" },
+	{ "replay.counter", KEY_CHOICE, OFF(replay_counter), 0, 0, counters,
+	  "execution-point counter: auto, emulator or pmu" },
+	{ "replay.hash_interval", KEY_NUMBER, OFF(replay_hash_interval), 1, 1000000, NULL,
+	  "events between state hashes" },
+	{ "replay.memhash_interval", KEY_NUMBER, OFF(replay_memhash_interval), 0, 1000000000, NULL,
+	  "events between guest-memory hashes, plus one at the end (0: never)" },
+	{ "replay.log_mb", KEY_NUMBER, OFF(replay_log_mb), 1, 4096, NULL, "record log buffer in MiB" },
+	{ "replay.bench", KEY_CHOICE, OFF(replay_bench), 0, 0, yes_no,
+	  "also run the guest without recording, and compare speeds" },
+	{ "replay.dump", KEY_CHOICE, OFF(replay_dump), 0, 0, yes_no,
+	  "print the record log on the console for tools/ftvlog" },
+	{ "replay.corrupt", KEY_CHOICE, OFF(replay_corrupt), 0, 0, yes_no,
+	  "after the self-check, replay damaged copies of the log (each must be refused)" },
+	{ "net.ip", KEY_IPV4, OFF(net_ip), 0, 0, NULL, "this server's IPv4 address" },
+	{ "net.netmask", KEY_IPV4, OFF(net_netmask), 0, 0, NULL, "IPv4 netmask" },
+	{ "net.gateway", KEY_IPV4, OFF(net_gateway), 0, 0, NULL, "IPv4 default gateway" },
+	{ "net.mtu", KEY_NUMBER, OFF(net_mtu), 576, 1500, NULL, "MTU of the server's NIC" },
+	{ "ft.role", KEY_CHOICE, OFF(ft_role), 0, 0, ft_roles, "none, primary or backup" },
+	{ "ft.peer", KEY_IPV4, OFF(ft_peer), 0, 0, NULL, "the other server's IPv4 address" },
+	{ "ft.port", KEY_NUMBER, OFF(ft_port), 1, 65535, NULL, "logging channel TCP port" },
+	{ "ft.hb_port", KEY_NUMBER, OFF(ft_hb_port), 1, 65535, NULL, "heartbeat UDP port" },
+	{ "ft.hb_interval_ms", KEY_NUMBER, OFF(ft_hb_interval_ms), 10, 60000, NULL,
+	  "time between heartbeats" },
+	{ "ft.hb_timeout_ms", KEY_NUMBER, OFF(ft_hb_timeout_ms), 50, 600000, NULL,
+	  "silence after which the peer counts as gone" },
+	{ "ft.max_unacked_kb", KEY_NUMBER, OFF(ft_max_unacked_kb), 16, 1048576, NULL,
+	  "unacknowledged log beyond which the primary pauses the guest" },
+	{ "ft.stats_interval_ms", KEY_NUMBER, OFF(ft_stats_interval_ms), 0, 3600000, NULL,
+	  "print the net and ft figures this often (0: never)" },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -43,6 +77,16 @@ void config_defaults(struct ftv_config *out)
 	out->timer_slice = 1000000;
 	out->log_level = LOG_INFO;
 	out->on_stop = STOP_ACTION_CONSOLE;
+	out->replay_hash_interval = 64;
+	out->replay_memhash_interval = 16384;
+	out->replay_log_mb = 16;
+	out->net_netmask = 0xffffff00u;
+	out->net_mtu = 1500;
+	out->ft_port = 7400;
+	out->ft_hb_port = 7401;
+	out->ft_hb_interval_ms = 100;
+	out->ft_hb_timeout_ms = 2000;
+	out->ft_max_unacked_kb = 1024;
 }
 
 static int fail(struct config_error *err, unsigned line, const char *a, const char *b,
@@ -97,6 +141,33 @@ static int parse_number(const char *s, size_t n, uint64_t *out)
 	return 0;
 }
 
+/* Dotted quad "a.b.c.d" into host byte order (a is the top byte). */
+static int parse_ipv4(const char *s, size_t n, uint32_t *out)
+{
+	uint32_t ip = 0;
+	size_t i = 0;
+	for (int part = 0; part < 4; part++) {
+		uint32_t v = 0;
+		size_t digits = 0;
+		while (i < n && s[i] >= '0' && s[i] <= '9' && digits < 4) {
+			v = v * 10 + (uint32_t)(s[i++] - '0');
+			digits++;
+		}
+		if (digits == 0 || digits > 3 || v > 255)
+			return -1;
+		ip = ip << 8 | v;
+		if (part < 3) {
+			if (i >= n || s[i] != '.')
+				return -1;
+			i++;
+		}
+	}
+	if (i != n)
+		return -1;
+	*out = ip;
+	return 0;
+}
+
 static int same(const char *a, size_t alen, const char *b)
 {
 	return strlen(b) == alen && memcmp(a, b, alen) == 0;
@@ -127,6 +198,15 @@ static int store(const struct config_key *k, const char *v, size_t vlen,
 			return -1;
 		}
 		memcpy(field, &n, sizeof(n));
+		return 0;
+	}
+	case KEY_IPV4: {
+		uint32_t ip;
+		if (parse_ipv4(v, vlen, &ip) != 0) {
+			*msg = "not an IPv4 address (a.b.c.d)";
+			return -1;
+		}
+		memcpy(field, &ip, sizeof(ip));
 		return 0;
 	}
 	case KEY_CHOICE:

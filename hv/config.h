@@ -29,7 +29,31 @@ struct ftv_config {
 	uint32_t log_level;           /* enum log_level */
 	uint32_t on_stop;       /* enum stop_action */
 	char console_autorun[FTV_CONFIG_STR_MAX];
+	uint64_t replay_check;        /* self-check: record this many events, replay, compare (0: off) */
+	uint32_t replay_counter;      /* enum execpoint_choice */
+	uint64_t replay_hash_interval;
+	uint64_t replay_memhash_interval;
+	uint64_t replay_log_mb;
+	uint32_t replay_bench;        /* also time the same run without recording */
+	uint32_t replay_dump;         /* print the record log on the console (base64) */
+	uint32_t replay_corrupt;      /* then replay damaged copies of the log: each must be refused */
+
+	/* networking (IPv4 addresses in host byte order; 0 = unset) */
+	uint32_t net_ip, net_netmask, net_gateway;
+	uint32_t net_mtu;
+
+	/* fault tolerance */
+	uint32_t ft_role;             /* enum ft_role */
+	uint32_t ft_peer;             /* the other server's address */
+	uint32_t ft_port;             /* logging channel, TCP */
+	uint32_t ft_hb_port;          /* heartbeats, UDP */
+	uint64_t ft_hb_interval_ms;
+	uint64_t ft_hb_timeout_ms;
+	uint64_t ft_max_unacked_kb;   /* flow control: pause the guest beyond this */
+	uint64_t ft_stats_interval_ms;/* print the 'net' and 'ft' figures this often (0: never) */
 };
+
+enum ft_role { FT_ROLE_NONE = 0, FT_ROLE_PRIMARY = 1, FT_ROLE_BACKUP = 2 };
 
 struct config_error {
 	unsigned line;                /* 0: not tied to a line */

@@ -5,6 +5,7 @@
 #include "cpuid_policy.h"
 #include "guest_abi.h"
 #include "log.h"
+#include "nondet.h"
 #include "vmcs.h"
 #include "vmcs_setup.h"
 #include "../arch/x86_64/cpu.h"
@@ -110,18 +111,7 @@ void exit_hlt(struct vcpu *v, const struct vm_exit *e)
 		return;
 	}
 	/* Idle until the virtual timer raises something the guest will take. */
-	for (;;) {
-		vlapic_advance(&v->lapic, vcpu_guest_tsc(v));
-		if (vlapic_pending(&v->lapic) >= 0)
-			return;
-		if (!vlapic_next_deadline(&v->lapic)) {
-			vcpu_stop(v, STOP_GUEST_CRASHED,
-				  "guest halted at RIP 0x%llx with no timer armed: it would sleep forever",
-				  (unsigned long long)e->rip);
-			return;
-		}
-		cpu_pause();
-	}
+	nd_idle(v);
 }
 
 void exit_vmcall(struct vcpu *v, const struct vm_exit *e)

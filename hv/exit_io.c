@@ -2,6 +2,7 @@
 #include "exit_handlers.h"
 
 #include "log.h"
+#include "vrtc.h"
 
 /* Exit qualification for I/O instructions (SDM table 28-5). */
 #define IO_SIZE(q) ((unsigned)((q) & 7) + 1)
@@ -10,9 +11,35 @@
 #define IO_PORT(q) ((uint16_t)((q) >> 16))
 #define UNCLAIMED_REPORT_LIMIT 8
 
-static int uart_port(uint16_t port)
+static uint8_t uart_read(struct vcpu *v, unsigned offset)
 {
-	return port >= VUART_BASE && port < VUART_BASE + VUART_PORTS;
+	return vuart_read(&v->uart, offset);
+}
+
+static void uart_write(struct vcpu *v, unsigned offset, uint8_t value)
+{
+	vuart_write(&v->uart, offset, value);
+}
+
+/* Every port with a device behind it. Devices have byte registers; wider
+ * accesses touch consecutive registers, as on an ISA bus. */
+struct port_device {
+	uint16_t base, count;
+	uint8_t (*read)(struct vcpu *v, unsigned offset);
+	void (*write)(struct vcpu *v, unsigned offset, uint8_t value);
+};
+
+static const struct port_device port_devices[] = {
+	{ VUART_BASE, VUART_PORTS, uart_read, uart_write },
+	{ VRTC_BASE, VRTC_PORTS, vrtc_read, vrtc_write },
+};
+
+static const struct port_device *device_at(uint16_t port)
+{
+	for (size_t i = 0; i < sizeof(port_devices) / sizeof(port_devices[0]); i++)
+		if (port >= port_devices[i].base && port < port_devices[i].base + port_devices[i].count)
+			return &port_devices[i];
+	return NULL;
 }
 
 void exit_io(struct vcpu *v, const struct vm_exit *e)
@@ -22,6 +49,7 @@ void exit_io(struct vcpu *v, const struct vm_exit *e)
 	unsigned size = IO_SIZE(q);
 	uint64_t *rax = &v->ctx.gpr[GPR_RAX];
 	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
+	const struct port_device *dev = device_at(port);
 
 	if (IO_STRING(q)) {
 		vcpu_stop(v, STOP_GUEST_CRASHED,
@@ -29,16 +57,14 @@ void exit_io(struct vcpu *v, const struct vm_exit *e)
 			  port, (unsigned long long)e->rip);
 		return;
 	}
-	if (uart_port(port)) {
-		/* The 16550 has byte registers; wider accesses touch consecutive ones. */
+	if (dev) {
 		uint64_t value = 0;
 		for (unsigned i = 0; i < size; i++) {
-			unsigned off = (unsigned)(port + i - VUART_BASE);
+			unsigned off = (unsigned)(port + i - dev->base);
 			if (IO_IN(q))
-				value |= (uint64_t)(off < VUART_PORTS ? vuart_read(&v->uart, off) : 0xff)
-					 << (8 * i);
-			else if (off < VUART_PORTS)
-				vuart_write(&v->uart, off, (uint8_t)(*rax >> (8 * i)));
+				value |= (uint64_t)(off < dev->count ? dev->read(v, off) : 0xff) << (8 * i);
+			else if (off < dev->count)
+				dev->write(v, off, (uint8_t)(*rax >> (8 * i)));
 		}
 		if (IO_IN(q))
 			*rax = size == 4 ? value : (*rax & ~mask) | value;

@@ -5,6 +5,7 @@
 #include "exit_handlers.h"
 
 #include "log.h"
+#include "nondet.h"
 #include "vmcs.h"
 #include "../arch/x86_64/msr.h"
 
@@ -45,6 +46,31 @@ static int is_x2apic(uint32_t msr)
 	return msr >= MSR_IA32_X2APIC_FIRST && msr <= MSR_IA32_X2APIC_LAST;
 }
 
+/* The APIC registers that follow real time (the timer's count, requests
+ * raised by the timer) are inputs; the rest is deterministic state. */
+static int lapic_reg_is_input(uint32_t msr)
+{
+	return msr == MSR_X2APIC_TIMER_CURRENT ||
+	       (msr >= MSR_X2APIC_IRR0 && msr < MSR_X2APIC_IRR0 + 8);
+}
+
+static uint64_t lapic_live_read(struct vcpu *v, uint32_t reg)
+{
+	uint64_t value = 0;
+	vlapic_rdmsr(&v->lapic, MSR_IA32_X2APIC_FIRST + reg, vcpu_guest_tsc(v), &value);
+	return value;
+}
+
+static enum msr_result lapic_read(struct vcpu *v, uint32_t msr, uint64_t *value)
+{
+	/* Validity (x2APIC mode, readable register) is deterministic: check it live. */
+	if (vlapic_rdmsr(&v->lapic, msr, vcpu_guest_tsc(v), value) != VLAPIC_OK)
+		return MSR_FAULT;
+	if (lapic_reg_is_input(msr))
+		*value = nd_device(v, EV_DEV_LAPIC, msr - MSR_IA32_X2APIC_FIRST, lapic_live_read);
+	return MSR_DONE;
+}
+
 static enum msr_result msr_read(struct vcpu *v, uint32_t msr, uint64_t *value)
 {
 	const struct msr_entry *m = vmcs_msr(msr);
@@ -53,12 +79,11 @@ static enum msr_result msr_read(struct vcpu *v, uint32_t msr, uint64_t *value)
 		return MSR_DONE;
 	}
 	if (is_x2apic(msr))
-		return vlapic_rdmsr(&v->lapic, msr, vcpu_guest_tsc(v), value) == VLAPIC_OK ? MSR_DONE
-											   : MSR_FAULT;
+		return lapic_read(v, msr, value);
 	switch (msr) {
 	case MSR_IA32_APIC_BASE: *value = vlapic_read_base(&v->lapic); return MSR_DONE;
 	case MSR_IA32_EFER: *value = vmcs_read(VMCS_GUEST_EFER); return MSR_DONE;
-	case MSR_IA32_TSC: *value = vcpu_guest_tsc(v); return MSR_DONE;
+	case MSR_IA32_TSC: *value = nd_tsc(v, EV_TSC_MSR); return MSR_DONE;
 	case MSR_IA32_MISC_ENABLE:
 		*value = MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_BTS_UNAVAILABLE |
 			 MISC_ENABLE_PEBS_UNAVAILABLE;

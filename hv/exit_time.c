@@ -1,12 +1,12 @@
 /*
  * The instructions whose results differ between two runs: the TSC and the
- * random-number generator. (Record/replay will make these the choke point
- * for time and entropy.)
+ * random-number generator. Their values come from the record/replay choke
+ * point (nondet.c).
  */
 #include "exit_handlers.h"
 
+#include "nondet.h"
 #include "vmcs.h"
-#include "../arch/x86_64/cpu.h"
 
 static void set_edx_eax(struct vcpu *v, uint64_t value)
 {
@@ -16,13 +16,13 @@ static void set_edx_eax(struct vcpu *v, uint64_t value)
 
 void exit_rdtsc(struct vcpu *v, const struct vm_exit *e)
 {
-	set_edx_eax(v, vcpu_guest_tsc(v));
+	set_edx_eax(v, nd_tsc(v, EV_TSC_RDTSC));
 	vcpu_skip_instruction(v, e);
 }
 
 void exit_rdtscp(struct vcpu *v, const struct vm_exit *e)
 {
-	set_edx_eax(v, vcpu_guest_tsc(v));
+	set_edx_eax(v, nd_tsc(v, EV_TSC_RDTSCP));
 	v->ctx.gpr[GPR_RCX] = 0; /* IA32_TSC_AUX: processor 0 */
 	vcpu_skip_instruction(v, e);
 }
@@ -34,7 +34,7 @@ void exit_rdtscp(struct vcpu *v, const struct vm_exit *e)
 void exit_rdrand(struct vcpu *v, const struct vm_exit *e)
 {
 	uint64_t value = 0;
-	int ok = cpu_rdrand64(&value);
+	int ok = nd_rand(v, e->reason == EXIT_RDSEED, &value);
 	unsigned reg = RAND_DEST_REG(e->instr_info);
 	uint64_t old = vcpu_read_gpr(v, reg);
 	switch (RAND_OPERAND_SIZE(e->instr_info)) {

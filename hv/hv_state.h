@@ -4,6 +4,9 @@
 
 #include "../boot/boot_info.h"
 #include "config.h"
+#include "event_log.h"
+#include "guest_load.h"
+#include "nondet.h"
 #include "memmap.h"
 #include "vcpu.h"
 #include "vmx_caps.h"
@@ -15,6 +18,10 @@ struct hv_state {
 	struct vmx_caps caps;
 	struct vmx_plan plan;
 	struct vcpu *vcpu;           /* NULL until the guest exists */
+	struct guest_image guest;    /* the checked image, for every power-on */
+	struct nondet nd;            /* the record/replay choke point */
+	struct event_log log;        /* the record log */
+	int exact_points;            /* an exact execution-point counter runs: replay possible */
 	uint64_t heap_base, ram_base;
 };
 

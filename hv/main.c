@@ -17,6 +17,7 @@
 #include "heap.h"
 #include "hv_state.h"
 #include "log.h"
+#include "replay_check.h"
 #include "shell.h"
 #include "stop.h"
 #include "vmcs.h"
@@ -98,25 +99,7 @@ static void setup_memory(void)
 	apic_quiesce();
 }
 
-static void guest_line(void *ctx, const char *line)
-{
-	(void)ctx;
-	log_info("guest", "%s", line);
-}
-
-static void load_guest(struct vcpu *v, const struct ftv_guest_header *hdr)
-{
-	const struct boot_file *g = &hv.boot->guest;
-	memset(v->ram, 0, v->ram_size);
-	memcpy(v->ram + hdr->load_gpa, (const void *)g->data, g->size);
-	size_t n = strlen(hv.config.guest_cmdline);
-	memcpy(v->ram + FTV_GUEST_CMDLINE_GPA, hv.config.guest_cmdline, n + 1);
-	vmcs_write(VMCS_GUEST_RIP, hdr->entry_gpa);
-	v->ctx.gpr[GPR_RAX] = FTV_BOOT_MAGIC;
-	v->ctx.gpr[GPR_RBX] = FTV_GUEST_CMDLINE_GPA;
-}
-
-static struct ftv_guest_header check_guest_image(uint64_t ram_size)
+static void check_guest_image(uint64_t ram_size)
 {
 	const struct boot_file *g = &hv.boot->guest;
 	struct ftv_guest_header hdr;
@@ -132,10 +115,13 @@ static struct ftv_guest_header check_guest_image(uint64_t ram_size)
 	}
 	log_info("guest", "image \\%s: %llu bytes at 0x%x, entry 0x%x", hv.boot->guest_path,
 		 (unsigned long long)g->size, hdr.load_gpa, hdr.entry_gpa);
-	return hdr;
+	hv.guest.data = (const void *)g->data;
+	hv.guest.size = g->size;
+	hv.guest.hdr = hdr;
+	hv.guest.cmdline = hv.config.guest_cmdline;
 }
 
-static struct vcpu *create_vcpu(uint64_t ram_size, const struct ftv_guest_header *hdr)
+static struct vcpu *create_vcpu(uint64_t ram_size)
 {
 	struct vcpu *v = memalign(16, sizeof(*v));
 	uint64_t tables;
@@ -149,7 +135,8 @@ static struct vcpu *create_vcpu(uint64_t ram_size, const struct ftv_guest_header
 	v->ram = (uint8_t *)hv.ram_base;
 	v->ram_size = ram_size;
 	v->timer_slice = hv.config.timer_slice;
-	vuart_reset(&v->uart, guest_line, NULL);
+	v->nd = &hv.nd;
+	nd_init(&hv.nd, ND_LIVE, &hv.log); /* the log itself is allocated when something records */
 	if (ept_build(hv.ram_base, ram_size, hv.plan.ept_1g, &v->eptp, &tables) != 0) {
 		log_error("ept", "out of heap for the EPT tables (raise hv.heap_mb)");
 		hv_stop(STOP_MEMORY);
@@ -159,7 +146,8 @@ static struct vcpu *create_vcpu(uint64_t ram_size, const struct ftv_guest_header
 		 (unsigned long long)tables);
 	if (vmcs_create(v) != 0)
 		hv_stop(STOP_VMX_SETUP);
-	load_guest(v, hdr);
+	v->ep = execpoint_select(v, (enum execpoint_choice)hv.config.replay_counter, &hv.exact_points);
+	guest_power_on(v, &hv.guest);
 	return v;
 }
 
@@ -170,6 +158,8 @@ static void report(struct vcpu *v)
 	else
 		log_error("guest", "%s", v->stop_reason);
 	vcpu_print_exit_counts(v);
+	if (v->ep == &execpoint_pmu)
+		execpoint_pmu_print_stats(v);
 }
 
 void hv_main(struct boot_info *bi)
@@ -192,7 +182,7 @@ void hv_main(struct boot_info *bi)
 		shell_run_script(&hv, hv.config.console_autorun);
 
 	uint64_t ram_size = hv.config.guest_ram_mb * MIB;
-	struct ftv_guest_header hdr = check_guest_image(ram_size);
+	check_guest_image(ram_size);
 	hv.ram_base = carve_or_stop(ram_size, "guest RAM", "guest.ram_mb");
 
 	enum ftv_stop vmx = vmx_detect(&hv.caps, &hv.plan);
@@ -202,7 +192,17 @@ void hv_main(struct boot_info *bi)
 	if (vmx_on(&hv.plan) != 0)
 		hv_stop(STOP_VMX_SETUP);
 
-	hv.vcpu = create_vcpu(ram_size, &hdr);
+	hv.vcpu = create_vcpu(ram_size);
+	if (hv.config.replay_check) {
+		struct replay_check_options opt = { hv.config.replay_check, hv.config.replay_bench,
+						     hv.config.replay_dump, hv.config.replay_corrupt };
+		int ok = hv.exact_points ? replay_check(&hv, &opt) : -1;
+		if (!hv.exact_points)
+			log_error("replay", "replay.check needs an exact execution-point counter");
+		if (hv.config.on_stop == STOP_ACTION_POWEROFF)
+			hv_stop(ok == 0 ? STOP_GUEST_PASSED : STOP_DIVERGED);
+		shell_loop(&hv);
+	}
 	log_info("vmx", "launching the guest");
 	uint64_t t0 = log_uptime_us();
 	vcpu_run(hv.vcpu);

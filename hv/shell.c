@@ -5,11 +5,13 @@
 #include "heap.h"
 #include "hv_state.h"
 #include "log.h"
+#include "replay_check.h"
 #include "stop.h"
 #include "vmexit.h"
 #include "../drivers/serial.h"
 
 #define LINE_MAX 96
+#define DEFAULT_CHECK_EVENTS 10000
 
 struct command {
 	const char *name;
@@ -64,6 +66,18 @@ static void cmd_fault(struct hv_state *hv)
 	__asm__ volatile("ud2");
 }
 
+static void cmd_replay_check(struct hv_state *hv)
+{
+	if (!hv->vcpu || !hv->exact_points) {
+		console_printf("replay-check needs a guest and an exact execution-point counter\n");
+		return;
+	}
+	struct replay_check_options opt = {
+		hv->config.replay_check ? hv->config.replay_check : DEFAULT_CHECK_EVENTS, 0, 0, 0
+	};
+	replay_check(hv, &opt);
+}
+
 static void cmd_poweroff(struct hv_state *hv)
 {
 	(void)hv;
@@ -76,6 +90,8 @@ static const struct command commands[] = {
 	{ "exits", "VM exits of the guest, by reason", cmd_exits },
 	{ "mem", "memory map and heap use", cmd_mem },
 	{ "config", "the configuration in force", cmd_config },
+	{ "replay-check", "power the guest on again, record, replay, compare (replay.check events)",
+	  cmd_replay_check },
 	{ "fault", "crash the hypervisor on purpose (tests the exception dump)", cmd_fault },
 	{ "poweroff", "stop ftvisor and power off", cmd_poweroff },
 };

@@ -28,6 +28,9 @@ static const char *const stop_names[] = {
 	[STOP_GUEST_CRASHED] = "guest crashed",
 	[STOP_VMX_SETUP] = "VMX setup failed",
 	[STOP_OPERATOR] = "operator request",
+	[STOP_RECORD_LIMIT] = "recording limit reached",
+	[STOP_DIVERGED] = "replay diverged",
+	[STOP_REPLAY_END] = "replay reached the end of the log",
 };
 
 const char *stop_name(enum ftv_stop code)

@@ -21,6 +21,9 @@ enum ftv_stop {
 	STOP_GUEST_CRASHED = 8,
 	STOP_VMX_SETUP = 9,
 	STOP_OPERATOR = 10,
+	STOP_RECORD_LIMIT = 11,
+	STOP_DIVERGED = 12,
+	STOP_REPLAY_END = 13,
 };
 
 const char *stop_name(enum ftv_stop code);

@@ -5,10 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event.h"
+#include "execpoint.h"
+#include "execpoint_pmu.h"
 #include "stop.h"
 #include "vlapic.h"
 #include "vmx_caps.h"
 #include "vmx_defs.h"
+#include "vrtc.h"
 #include "vuart.h"
 
 /* General registers by their hardware number (as exit qualifications and
@@ -47,6 +51,8 @@ struct vm_exit {
 
 enum vcpu_state { VCPU_RUNNING, VCPU_STOPPED };
 
+struct nondet;
+
 struct vcpu {
 	struct vcpu_context ctx;
 	uint8_t fx_host[512] __attribute__((aligned(16)));
@@ -61,10 +67,17 @@ struct vcpu {
 
 	struct vlapic lapic;
 	struct vuart uart;
+	struct vrtc rtc;
 
 	uint64_t tsc_base;        /* guest TSC = host TSC - tsc_base */
 	uint64_t timer_slice;     /* longest run between forced exits, timer ticks */
 	uint32_t proc_ctl;        /* primary controls as currently written */
+
+	const struct execpoint_backend *ep;
+	struct exec_point point;  /* where the guest is, as of the last exit */
+	uint32_t timer_loaded;    /* preemption-timer value of the current entry */
+	struct execpoint_pmu_state pmu; /* the PMU backend's state */
+	struct nondet *nd;        /* record/replay: the choke point's state */
 
 	enum vcpu_state state;
 	enum ftv_stop stop_code;

@@ -35,6 +35,11 @@ static void write_controls(struct vcpu *v)
 	vmcs_write(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
 	vmcs_write(VMCS_EPT_POINTER, v->eptp);
+	/* Counters off on both sides until the PMU backend enables the guest's. */
+	if (p->ctl[CTL_ENTRY] & ENTRY_LOAD_PERF_GLOBAL_CTRL)
+		vmcs_write(VMCS_GUEST_PERF_GLOBAL_CTRL, 0);
+	if (p->ctl[CTL_EXIT] & EXIT_LOAD_PERF_GLOBAL_CTRL)
+		vmcs_write(VMCS_HOST_PERF_GLOBAL_CTRL, 0);
 	if (p->vpid)
 		vmcs_write(VMCS_VPID, FTV_VPID);
 	vmcs_write(VMCS_LINK_POINTER, ~0ull);

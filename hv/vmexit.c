@@ -11,6 +11,7 @@
 
 #include "exit_handlers.h"
 #include "log.h"
+#include "nondet.h"
 #include "vmcs.h"
 #include "../arch/x86_64/cpu.h"
 
@@ -178,44 +179,6 @@ static int reinject_interrupted_event(void)
 	return 1;
 }
 
-/* Hands the highest pending virtual interrupt to the guest if it can take
- * it now; otherwise asks for an exit the moment it can. */
-static void deliver_interrupts(struct vcpu *v, int entry_event_busy)
-{
-	vlapic_advance(&v->lapic, vcpu_guest_tsc(v));
-	int vector = vlapic_pending(&v->lapic);
-	if (vector < 0) {
-		vcpu_set_interrupt_window(v, 0);
-		return;
-	}
-	uint64_t rflags = vmcs_read(VMCS_GUEST_RFLAGS);
-	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
-	if (entry_event_busy || !(rflags & RFLAGS_IF) ||
-	    (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))) {
-		vcpu_set_interrupt_window(v, 1);
-		return;
-	}
-	vmcs_write(VMCS_ENTRY_INTR_INFO,
-		   INTR_INFO_VALID | (INTR_TYPE_EXTERNAL << 8) | (uint32_t)vector);
-	vlapic_accept(&v->lapic, vector);
-	v->interrupts_injected++;
-	vcpu_set_interrupt_window(v, 0);
-}
-
-/* The next forced exit: the slice, or the virtual timer's deadline if sooner. */
-static uint32_t next_slice(struct vcpu *v)
-{
-	uint64_t ticks = v->timer_slice;
-	uint64_t deadline = vlapic_next_deadline(&v->lapic);
-	if (deadline) {
-		uint64_t now = vcpu_guest_tsc(v);
-		uint64_t until = deadline > now ? (deadline - now) >> v->plan->preemption_rate : 0;
-		if (until + 1 < ticks)
-			ticks = until + 1;
-	}
-	return (uint32_t)(ticks > 0xffffffffull ? 0xffffffffull : ticks);
-}
-
 static void read_exit(struct vm_exit *e)
 {
 	e->raw_reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
@@ -232,17 +195,18 @@ void vcpu_run(struct vcpu *v)
 {
 	struct vm_exit e = { 0 };
 	v->state = VCPU_RUNNING;
-	v->tsc_base = cpu_rdtsc();
 	int reinjecting = 0;
 
 	while (v->state == VCPU_RUNNING) {
 		uint32_t pending_entry = (uint32_t)vmcs_read(VMCS_ENTRY_INTR_INFO);
-		deliver_interrupts(v, reinjecting || (pending_entry & INTR_INFO_VALID));
-		vmcs_write(VMCS_PREEMPTION_TIMER, next_slice(v));
+		nd_before_entry(v, reinjecting || (pending_entry & INTR_INFO_VALID));
+		if (v->state != VCPU_RUNNING)
+			break;
 
 		int rc = vmx_enter(&v->ctx);
 		if (rc != 0) {
 			uint32_t err = vmcs_instruction_error();
+			vcpu_dump(v);
 			vcpu_stop(v, STOP_VMX_SETUP, "%s failed: VM-instruction error %u (%s)",
 				  v->ctx.launched ? "VMRESUME" : "VMLAUNCH", err,
 				  vmcs_instruction_error_name(err));
@@ -250,17 +214,21 @@ void vcpu_run(struct vcpu *v)
 		}
 		v->ctx.launched = 1;
 		read_exit(&e);
+		v->ep->account_exit(v, &e);
 		v->exits++;
 		if (e.reason < EXIT_REASON_COUNT)
 			v->exit_counts[e.reason]++;
 		reinjecting = reinject_interrupted_event();
 		if (e.raw_reason & EXIT_REASON_ENTRY_FAILURE) {
+			vcpu_dump(v);
 			vcpu_stop(v, STOP_GUEST_CRASHED,
 				  "VM entry failed: %s (reason %u, qualification 0x%llx)",
 				  exit_reason_name(e.reason), e.reason,
 				  (unsigned long long)e.qualification);
 			break;
 		}
+		if (v->ep->handle_exit(v, &e))
+			continue;
 		const struct exit_entry *h = e.reason < EXIT_REASON_COUNT ? &exit_table[e.reason] : NULL;
 		if (h && h->handle)
 			h->handle(v, &e);
@@ -268,6 +236,7 @@ void vcpu_run(struct vcpu *v)
 			exit_unexpected(v, &e);
 	}
 	vuart_flush(&v->uart);
+	nd_guest_stopped(v);
 }
 
 void vcpu_dump(const struct vcpu *v)

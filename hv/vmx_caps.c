@@ -45,7 +45,15 @@ static const struct vmx_ctl wanted_controls[] = {
 	{ CTL_EXIT, EXIT_LOAD_EFER, CTL_REQUIRED, "load EFER", "guest EFER is guest state" },
 	{ CTL_EXIT, EXIT_SAVE_PREEMPTION_TIMER, CTL_REQUIRED, "save preemption timer",
 	  "exact guest instruction counts in the emulator backend" },
+	{ CTL_EXIT, EXIT_LOAD_PERF_GLOBAL_CTRL, CTL_OPTIONAL, "load host PERF_GLOBAL_CTRL",
+	  "the branch counter counts only while the guest runs" },
+	{ CTL_EXIT, EXIT_SAVE_DEBUG_CONTROLS, CTL_OPTIONAL, "save debug controls",
+	  "guest DR7/DEBUGCTL kept apart from the host's (with load debug controls)" },
 	{ CTL_ENTRY, ENTRY_IA32E_MODE_GUEST, CTL_ON_DEMAND, "IA-32e mode guest", "64-bit guests" },
+	{ CTL_ENTRY, ENTRY_LOAD_PERF_GLOBAL_CTRL, CTL_OPTIONAL, "load guest PERF_GLOBAL_CTRL",
+	  "the branch counter counts only while the guest runs" },
+	{ CTL_ENTRY, ENTRY_LOAD_DEBUG_CONTROLS, CTL_OPTIONAL, "load debug controls",
+	  "guest DR7/DEBUGCTL kept apart from the host's (with save debug controls)" },
 	{ CTL_ENTRY, ENTRY_LOAD_PAT, CTL_REQUIRED, "load guest PAT", "guest PAT is guest state" },
 	{ CTL_ENTRY, ENTRY_LOAD_EFER, CTL_REQUIRED, "load guest EFER", "guest EFER is guest state" },
 };
@@ -163,6 +171,16 @@ int vmx_plan_make(const struct vmx_caps *caps, struct vmx_plan *plan, char *why,
 		/* VPID without INVVPID is useless: run without it. */
 		plan->ctl[CTL_PROC2] &= ~PROC2_VPID;
 		plan->dropped[CTL_PROC2] |= PROC2_VPID;
+	}
+
+	/* Loading guest DR7 without saving it on exit would undo the guest's own
+	 * DR7 writes (they do not exit): the two debug controls go together. */
+	if (!(plan->ctl[CTL_ENTRY] & ENTRY_LOAD_DEBUG_CONTROLS) !=
+	    !(plan->ctl[CTL_EXIT] & EXIT_SAVE_DEBUG_CONTROLS)) {
+		plan->ctl[CTL_ENTRY] &= ~ENTRY_LOAD_DEBUG_CONTROLS;
+		plan->ctl[CTL_EXIT] &= ~EXIT_SAVE_DEBUG_CONTROLS;
+		plan->dropped[CTL_ENTRY] |= ENTRY_LOAD_DEBUG_CONTROLS;
+		plan->dropped[CTL_EXIT] |= EXIT_SAVE_DEBUG_CONTROLS;
 	}
 
 	plan->revision = (uint32_t)(caps->basic & VMX_BASIC_REVISION_MASK);

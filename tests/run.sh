@@ -85,6 +85,20 @@ report_case() {
 	fi
 }
 
+# The log decoder under libFuzzer for a bounded time: one test.
+run_fuzz() {
+	echo "== fuzzing the log decoder (libFuzzer, ${FUZZ_SECONDS:-20} s)"
+	if make -s -C "$ROOT" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}" >"$OUT/fuzz.log" 2>&1; then
+		passed=$((passed + 1))
+		echo "PASS $(grep -m1 'fuzz_log_decode: ' "$OUT/fuzz.log" || echo fuzz_log_decode)"
+	else
+		failed=$((failed + 1))
+		failures+=("fuzz_log_decode")
+		echo "FAIL fuzz_log_decode:"
+		tail -20 "$OUT/fuzz.log"
+	fi
+}
+
 run_system() {
 	echo "== system tests (QEMU + OVMF; Bochs + OVMF with VT-x), two at a time"
 	# shellcheck source=/dev/null
@@ -120,9 +134,9 @@ run_system() {
 }
 
 case $mode in
-unit) run_unit ;;
+unit) run_unit; run_fuzz ;;
 system) run_system ;;
-all) run_unit; run_system ;;
+all) run_unit; run_fuzz; run_system ;;
 *) echo "usage: $0 [all|unit|system] [CASE...]" >&2; exit 2 ;;
 esac
 

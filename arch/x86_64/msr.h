@@ -30,6 +30,8 @@
 #define MSR_IA32_VMX_TRUE_ENTRY_CTLS     0x490
 #define MSR_IA32_X2APIC_FIRST       0x800
 #define MSR_IA32_X2APIC_LAST        0x8ff
+#define MSR_X2APIC_IRR0             0x820
+#define MSR_X2APIC_TIMER_CURRENT    0x839
 #define MSR_IA32_TSC_AUX            0xc0000103
 #define MSR_IA32_EFER               0xc0000080
 #define MSR_IA32_FS_BASE            0xc0000100

@@ -31,13 +31,13 @@ qemu_missing_config() {
 qemu_malformed_config() {
 	boot_qemu_with_config "hv.timer_slice = plenty"
 	expect "$CASE_DIR/console" \
-		'config: ERROR: \\ftvisor.cfg line 4: hv.timer_slice: not a number' \
+		'config: ERROR: \\ftvisor.cfg line 2: hv.timer_slice: not a number' \
 		'stopped: bad config \(code 3\)'
 }
 
 qemu_unknown_config_key() {
 	boot_qemu_with_config "guest.colour = blue"
-	expect "$CASE_DIR/console" "line 4: unknown key 'guest.colour'" 'stopped: bad config'
+	expect "$CASE_DIR/console" "line 2: unknown key 'guest.colour'" 'stopped: bad config'
 }
 
 qemu_binary_config() {
@@ -77,16 +77,15 @@ qemu_guest_larger_than_ram() {
 	truncate -s 3M "$CASE_DIR/big.bin"
 	printf '%08x' $((3 << 20)) | sed 's/\(..\)\(..\)\(..\)\(..\)/\4\3\2\1/' | xxd -r -p |
 		dd of="$CASE_DIR/big.bin" bs=1 seek=20 conv=notrunc status=none
-	write_config "$CASE_DIR/ftvisor.cfg" "hv.on_stop = poweroff" "guest.image = big.bin"
-	sed -i 's/guest.ram_mb = 16/guest.ram_mb = 2/' "$CASE_DIR/ftvisor.cfg"
+	write_config "$CASE_DIR/ftvisor.cfg" "hv.on_stop = poweroff" "guest.image = big.bin" \
+		"guest.ram_mb = 2"
 	make_esp "$CASE_DIR/esp.img" "$EFI" "$CASE_DIR/ftvisor.cfg" "$GUEST" "big.bin=$CASE_DIR/big.bin"
 	boot qemu "$CASE_DIR/esp.img" "$CASE_DIR/console"
 	expect "$CASE_DIR/console" 'guest has 2048 KiB \(raise guest.ram_mb\)' 'stopped: bad guest image'
 }
 
 qemu_not_enough_memory() {
-	write_config "$CASE_DIR/ftvisor.cfg" "hv.on_stop = poweroff"
-	sed -i 's/guest.ram_mb = 16/guest.ram_mb = 4096/' "$CASE_DIR/ftvisor.cfg"
+	write_config "$CASE_DIR/ftvisor.cfg" "hv.on_stop = poweroff" "guest.ram_mb = 4096"
 	make_esp "$CASE_DIR/esp.img" "$EFI" "$CASE_DIR/ftvisor.cfg" "$GUEST"
 	boot qemu "$CASE_DIR/esp.img" "$CASE_DIR/console"
 	expect "$CASE_DIR/console" \

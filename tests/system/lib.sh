@@ -13,14 +13,16 @@ BOCHS_TIMEOUT=${BOCHS_TIMEOUT:-240}
 # The console says this once ftvisor is done, however it ends.
 DONE_PATTERN='ftvisor halted\.|ftvisor: stopped: '
 
-# write_config FILE LINE...: a config with the test defaults, then LINEs.
+# write_config FILE LINE...: the LINEs, plus the test defaults for the keys
+# they do not set (ftvisor refuses duplicate keys).
 write_config() {
 	local file=$1
 	shift
 	{
-		echo "guest.ram_mb = 16"
-		echo "hv.heap_mb = 16"
 		printf '%s\n' "$@"
+		for default in "guest.ram_mb = 16" "hv.heap_mb = 16"; do
+			printf '%s\n' "$@" | grep -q "^${default%% =*} =" || echo "$default"
+		done
 	} >"$file"
 }
 

@@ -26,9 +26,23 @@ UNIT_SRCS_vuart        := hv/vuart.c
 UNIT_SRCS_log_format   := hv/log_format.c
 UNIT_SRCS_cpuid_policy := hv/cpuid_policy.c
 UNIT_SRCS_guest_image  := hv/guest_image.c
+UNIT_SRCS_crc32c       := hv/crc32c.c
+UNIT_SRCS_log_codec    := hv/log_codec.c hv/crc32c.c
+UNIT_SRCS_pmu_stepper  := hv/pmu_stepper.c
+UNIT_SRCS_execpoint_timer := hv/execpoint_timer.c
+UNIT_SRCS_hash64       := hv/hash64.c
+UNIT_SRCS_base64       := hv/base64.c
+UNIT_SRCS_log_corrupt  := hv/log_corrupt.c hv/log_codec.c hv/crc32c.c
+UNIT_SRCS_event_log    := hv/event_log.c hv/log_codec.c hv/crc32c.c
 
 UNIT_MODULES := config memmap pagetable ept vmx_caps vlapic vuart log_format \
-	cpuid_policy guest_image
+	cpuid_policy guest_image crc32c log_codec
+UNIT_MODULES += pmu_stepper
+UNIT_MODULES += execpoint_timer
+UNIT_MODULES += hash64
+UNIT_MODULES += base64
+UNIT_MODULES += log_corrupt
+UNIT_MODULES += event_log
 UNIT_BINS := $(UNIT_MODULES:%=$(UNIT_DIR)/test_%)
 
 # Objects of one test: its own file and the module sources it names.

@@ -1,0 +1,23 @@
+# Host tools, built with the host compiler from the same sources the
+# hypervisor uses.
+#
+# Included by the top-level Makefile, which runs from the project root; it
+# also works alone:  make -f tools/tools.mk BUILD=build
+
+BUILD ?= build
+
+TOOLS_DIR    := $(BUILD)/tools
+TOOLS_CC     := gcc
+TOOLS_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I.
+
+FTVLOG := $(TOOLS_DIR)/ftvlog
+FTVLOG_SRCS := tools/ftvlog.c hv/log_codec.c hv/crc32c.c
+FTVLOG_HDRS := hv/log_codec.h hv/crc32c.h hv/event.h
+
+.PHONY: tools
+tools: $(FTVLOG)
+
+$(FTVLOG): $(FTVLOG_SRCS) $(FTVLOG_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC (host) $@"
+	@$(TOOLS_CC) $(TOOLS_CFLAGS) $(FTVLOG_SRCS) -o $@
