@@ -32,7 +32,8 @@ CORE_CFLAGS := $(COMMON_CFLAGS) -isystem $(NEWLIB)/include -isystem $(GCCINC)
 EFI_CFLAGS  := $(COMMON_CFLAGS) -isystem $(GCCINC) -I$(EFIINC) -I$(EFIINC)/x86_64 \
 	-fshort-wchar -maccumulate-outgoing-args -DEFI_FUNCTION_WRAPPER -DGNU_EFI_USE_MS_ABI
 
-CORE_SRCS := $(wildcard hv/*.c) $(wildcard arch/x86_64/*.c) $(wildcard drivers/*.c)
+CORE_SRCS := $(wildcard hv/*.c) $(wildcard arch/x86_64/*.c) $(wildcard drivers/*.c) \
+	$(wildcard net/*.c)
 ASM_SRCS  := $(wildcard arch/x86_64/*.S)
 BOOT_SRCS := boot/efi_main.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(ASM_SRCS:%.S=$(BUILD)/obj/%.o)
@@ -50,6 +51,7 @@ include guest/guest.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include tools/tools.mk
+include net/net.mk
 
 .PHONY: all setup test test-unit test-system demo bench run-bochs run-qemu clean distclean
 all: $(EFI) $(ESP) $(ISO) $(FTVLOG)
@@ -78,11 +80,11 @@ $(BUILD)/obj/%.o: %.S | $(SETUP_STAMP)
 # GNU-EFI's libefi defines memcpy/memset in the same object as InitializeLib,
 # so both libraries' copies get linked; newlib's libc comes first and
 # --allow-multiple-definition keeps its (rep-string) versions.
-$(SO): $(BOOT_OBJS) $(CORE_OBJS) linker.ld
+$(SO): $(BOOT_OBJS) $(CORE_OBJS) $(NET_OBJS) linker.ld
 	@echo "  LD $@"
 	@$(LD) -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined -z noexecstack \
 		--allow-multiple-definition -T linker.ld \
-		$(EFILIB)/crt0-efi-x86_64.o $(BOOT_OBJS) $(CORE_OBJS) \
+		$(EFILIB)/crt0-efi-x86_64.o $(BOOT_OBJS) $(CORE_OBJS) $(NET_OBJS) \
 		$(NEWLIB)/lib/libc.a $(LIBGCC) -L$(EFILIB) -lefi -lgnuefi -o $@
 	@bash scripts/check-relocs.sh $@
 

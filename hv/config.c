@@ -64,6 +64,8 @@ static const struct config_key config_keys[] = {
 	  "unacknowledged log beyond which the primary pauses the guest" },
 	{ "ft.stats_interval_ms", KEY_NUMBER, OFF(ft_stats_interval_ms), 0, 3600000, NULL,
 	  "print the net and ft figures this often (0: never)" },
+	{ "ft.corrupt_batch", KEY_NUMBER, OFF(ft_corrupt_batch), 0, 1000000000, NULL,
+	  "fault injection: the primary flips a bit of this batch once on the wire (0: off)" },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

@@ -51,6 +51,7 @@ struct ftv_config {
 	uint64_t ft_hb_timeout_ms;
 	uint64_t ft_max_unacked_kb;   /* flow control: pause the guest beyond this */
 	uint64_t ft_stats_interval_ms;/* print the 'net' and 'ft' figures this often (0: never) */
+	uint64_t ft_corrupt_batch;    /* fault injection: the primary damages this batch once on the wire */
 };
 
 enum ft_role { FT_ROLE_NONE = 0, FT_ROLE_PRIMARY = 1, FT_ROLE_BACKUP = 2 };

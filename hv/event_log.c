@@ -83,6 +83,16 @@ void event_log_flush(struct event_log *l)
 	close_batch(l);
 }
 
+int event_log_append_batch(struct event_log *l, const uint8_t *batch, size_t len)
+{
+	if (l->len + len > l->cap)
+		return -1;
+	memcpy(l->buf + l->len, batch, len);
+	l->len += len;
+	l->seq++;
+	return 0;
+}
+
 void event_log_rewind(struct event_log *l)
 {
 	log_reader_init(&l->reader);
@@ -97,6 +107,9 @@ const struct ev *event_log_peek(struct event_log *l)
 {
 	if (l->next < l->ndecoded)
 		return &l->decoded[l->next];
+	while (!l->error[0] && l->rpos >= l->len && l->wait_more)
+		if (!l->wait_more(l->wait_ctx))
+			return NULL;
 	if (l->error[0] || l->rpos >= l->len)
 		return NULL;
 	struct log_batch_info info;

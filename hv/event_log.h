@@ -29,6 +29,12 @@ struct event_log {
 	size_t decoded_cap, ndecoded, next;
 	uint64_t read_index;       /* global index of the next event */
 	char error[192];           /* why reading stopped early, or "" */
+
+	/* A log still growing (the backup's, fed by the network): called when
+	 * the reader reaches the end; returns 1 once more bytes arrived, 0 if
+	 * no more will come (then 'error' may say why). NULL: the log is whole. */
+	int (*wait_more)(void *ctx);
+	void *wait_ctx;
 };
 
 /* 0, or -1 if the heap cannot hold cap bytes. */
@@ -38,6 +44,9 @@ void event_log_clear(struct event_log *l);
 int event_log_append(struct event_log *l, const struct ev *e);
 /* Closes the open batch, so everything appended is readable. */
 void event_log_flush(struct event_log *l);
+/* Appends one whole, already verified batch (the backup's receive path).
+ * 0, or -1 when the log is full. */
+int event_log_append_batch(struct event_log *l, const uint8_t *batch, size_t len);
 /* Reading from the first batch again. */
 void event_log_rewind(struct event_log *l);
 /* The next event, or NULL at the end of the log or at a bad batch

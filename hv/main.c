@@ -12,10 +12,12 @@
 #include "../arch/x86_64/paging.h"
 #include "../arch/x86_64/segments.h"
 #include "../drivers/serial.h"
+#include "../net/net.h"
 #include "ept.h"
 #include "guest_image.h"
 #include "heap.h"
 #include "hv_state.h"
+#include "ft.h"
 #include "log.h"
 #include "replay_check.h"
 #include "shell.h"
@@ -41,6 +43,13 @@ static const char *file_problem(int32_t status)
 	}
 }
 
+/* Where a non-fatal stop leaves the hypervisor (hv.on_stop = console): the
+ * console loop, which keeps serving the network too. */
+static void stay_at_console(void)
+{
+	shell_loop(&hv);
+}
+
 static void load_config(void)
 {
 	const struct boot_file *f = &hv.boot->config;
@@ -56,7 +65,8 @@ static void load_config(void)
 		hv_stop(STOP_CONFIG);
 	}
 	log_set_level(hv.config.log_level);
-	stop_configure(hv.config.on_stop == STOP_ACTION_POWEROFF, hv.boot->image_base);
+	stop_configure(hv.config.on_stop == STOP_ACTION_POWEROFF, hv.boot->image_base,
+		       stay_at_console);
 	log_info("config", "guest %s, %llu MiB RAM, heap %llu MiB", hv.config.guest_image,
 		 (unsigned long long)hv.config.guest_ram_mb, (unsigned long long)hv.config.heap_mb);
 }
@@ -180,6 +190,9 @@ void hv_main(struct boot_info *bi)
 	setup_memory();
 	if (hv.config.console_autorun[0])
 		shell_run_script(&hv, hv.config.console_autorun);
+	/* Before VT-x: the network must be up even where the guest cannot run. */
+	if (net_init(&hv.config) != 0)
+		hv_stop(STOP_CONFIG);
 
 	uint64_t ram_size = hv.config.guest_ram_mb * MIB;
 	check_guest_image(ram_size);
@@ -201,6 +214,17 @@ void hv_main(struct boot_info *bi)
 			log_error("replay", "replay.check needs an exact execution-point counter");
 		if (hv.config.on_stop == STOP_ACTION_POWEROFF)
 			hv_stop(ok == 0 ? STOP_GUEST_PASSED : STOP_DIVERGED);
+		shell_loop(&hv);
+	}
+	if (hv.config.ft_role != FT_ROLE_NONE) {
+		if (!hv.exact_points) {
+			log_error("ft", "ft.role needs an exact execution-point counter");
+			hv_stop(STOP_VMX_SETUP);
+		}
+		ft_run(&hv);
+		if (hv.config.on_stop == STOP_ACTION_POWEROFF)
+			hv_stop(hv.vcpu->stop_code == STOP_REPLAY_END ? STOP_GUEST_PASSED
+								      : hv.vcpu->stop_code);
 		shell_loop(&hv);
 	}
 	log_info("vmx", "launching the guest");

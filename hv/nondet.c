@@ -14,13 +14,14 @@
 void nd_init(struct nondet *nd, enum nd_mode mode, struct event_log *log)
 {
 	uint64_t limit = nd->record_limit;
-	uint32_t hi = nd->hash_interval, mi = nd->memhash_interval;
+	uint32_t hi = nd->hash_interval, mi = nd->memhash_interval, ce = nd->checkpoint_every;
 	*nd = (struct nondet){ 0 };
 	nd->mode = mode;
 	nd->log = log;
 	nd->record_limit = limit;
 	nd->hash_interval = hi;
 	nd->memhash_interval = mi;
+	nd->checkpoint_every = ce;
 }
 
 const char *nd_mode_name(enum nd_mode mode)
@@ -65,8 +66,8 @@ static void diverge(struct vcpu *v, const struct ev *want, const char *doing)
 	const char *damage = event_log_error(v->nd->log);
 	if (!want && damage[0]) {
 		/* Nothing of a damaged batch is ever applied: stop before it. */
-		vcpu_stop(v, STOP_DIVERGED, "replay stopped at count %llu rip 0x%llx: the record log is "
-					    "damaged (%s); nothing after event #%llu was replayed",
+		vcpu_stop(v, STOP_DIVERGED, "replay stopped at count %llu rip 0x%llx: the record log "
+					    "cannot be read further (%s); nothing after event #%llu was replayed",
 			  (unsigned long long)v->point.count, (unsigned long long)v->point.rip, damage,
 			  (unsigned long long)event_log_read_index(v->nd->log));
 		return;
@@ -207,13 +208,26 @@ static uint32_t live_slice(struct vcpu *v)
 	return (uint32_t)(ticks > 0xffffffffull ? 0xffffffffull : ticks);
 }
 
+/* Both sides of a pair print the same line for the same hash. */
+static void checkpoint(struct vcpu *v, uint64_t hash, const char *how)
+{
+	struct nondet *nd = v->nd;
+	if (nd->checkpoint_every && nd->hashes % nd->checkpoint_every == 0)
+		log_info("replay", "checkpoint %llu: count %llu rip 0x%llx state 0x%016llx %s",
+			 (unsigned long long)(nd->hashes / nd->checkpoint_every),
+			 (unsigned long long)v->point.count, (unsigned long long)v->point.rip,
+			 (unsigned long long)hash, how);
+}
+
 static void record_hashes(struct vcpu *v, int force)
 {
 	struct nondet *nd = v->nd;
 	if (force || (nd->hash_interval && nd->since_hash >= nd->hash_interval)) {
+		uint64_t h = state_hash(v);
 		nd->since_hash = 0;
-		record(v, EV_HASH, 0, state_hash(v), 0);
+		record(v, EV_HASH, 0, h, 0);
 		nd->hashes++;
+		checkpoint(v, h, "recorded");
 	}
 	if (nd->memhash_interval && (force || nd->since_memhash >= nd->memhash_interval)) {
 		nd->since_memhash = 0;
@@ -257,10 +271,12 @@ static int check_hash(struct vcpu *v, const struct ev *e)
 		diverge(v, e, what);
 		return -1;
 	}
-	if (e->type == EV_HASH)
+	if (e->type == EV_HASH) {
 		v->nd->hashes++;
-	else
+		checkpoint(v, now, "matched");
+	} else {
 		v->nd->memhashes++;
+	}
 	return 0;
 }
 

@@ -26,6 +26,7 @@ struct nondet {
 	uint32_t memhash_interval;   /* events between guest-memory hashes, and one at the
 				      * end (0: memory is never hashed) */
 	uint32_t since_hash, since_memhash;
+	uint32_t checkpoint_every;   /* state hashes between console checkpoint lines (0: none) */
 	int ended;                   /* replay: the log's STOP event was reached */
 
 	/* statistics for the console and the benchmarks */

@@ -4,11 +4,13 @@
 
 #include "heap.h"
 #include "hv_state.h"
+#include "ft.h"
 #include "log.h"
 #include "replay_check.h"
 #include "stop.h"
 #include "vmexit.h"
 #include "../drivers/serial.h"
+#include "../net/net.h"
 
 #define LINE_MAX 96
 #define DEFAULT_CHECK_EVENTS 10000
@@ -78,10 +80,22 @@ static void cmd_replay_check(struct hv_state *hv)
 	replay_check(hv, &opt);
 }
 
+static void cmd_ft(struct hv_state *hv)
+{
+	(void)hv;
+	ft_print_status();
+}
+
+static void cmd_net(struct hv_state *hv)
+{
+	(void)hv;
+	net_print_status();
+}
+
 static void cmd_poweroff(struct hv_state *hv)
 {
 	(void)hv;
-	stop_configure(1, hv->boot->image_base);
+	stop_configure(1, hv->boot->image_base, NULL);
 	hv_stop(STOP_OPERATOR);
 }
 
@@ -92,6 +106,8 @@ static const struct command commands[] = {
 	{ "config", "the configuration in force", cmd_config },
 	{ "replay-check", "power the guest on again, record, replay, compare (replay.check events)",
 	  cmd_replay_check },
+	{ "ft", "fault-tolerance role, log positions, lag, heartbeats", cmd_ft },
+	{ "net", "network address, NIC counters, lwIP errors", cmd_net },
 	{ "fault", "crash the hypervisor on purpose (tests the exception dump)", cmd_fault },
 	{ "poweroff", "stop ftvisor and power off", cmd_poweroff },
 };
@@ -147,6 +163,7 @@ void shell_loop(struct hv_state *hv)
 	for (;;) {
 		int c = serial_read_byte();
 		if (c < 0) {
+			net_poll();     /* the network is served while the console waits */
 			__asm__ volatile("pause");
 			continue;
 		}

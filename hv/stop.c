@@ -13,6 +13,7 @@
 static struct {
 	int poweroff;
 	uint64_t image_base;
+	void (*idle)(void);    /* where a non-fatal stop goes instead of halting */
 	int stopping;
 } stop_state;
 
@@ -40,10 +41,11 @@ const char *stop_name(enum ftv_stop code)
 	return "unknown";
 }
 
-void stop_configure(int poweroff, uint64_t image_base)
+void stop_configure(int poweroff, uint64_t image_base, void (*idle)(void))
 {
 	stop_state.poweroff = poweroff;
 	stop_state.image_base = image_base;
+	stop_state.idle = idle;
 }
 
 void hv_stop(enum ftv_stop code)
@@ -54,6 +56,12 @@ void hv_stop(enum ftv_stop code)
 		cpu_outl(QEMU_DEBUG_EXIT_PORT, (uint32_t)code);
 		for (const char *p = "Shutdown"; *p; p++)
 			cpu_outb(BOCHS_SHUTDOWN_PORT, (uint8_t)*p);
+	}
+	/* A stop that leaves the hypervisor sound keeps it reachable: on the
+	 * console and on the network. After a fault nothing can be trusted. */
+	if (!stop_state.poweroff && stop_state.idle && code != STOP_HV_FAULT) {
+		log_info("ftvisor", "staying at the console (type 'help')");
+		stop_state.idle();
 	}
 	console_printf("ftvisor halted.\n");
 	cpu_halt_forever();

@@ -1,6 +1,7 @@
 /*
  * How ftvisor ends: every fatal path names a stop code, prints it, and then
- * halts or powers the machine off (config hv.on_stop). Under QEMU the
+ * powers the machine off, stays at the console, or halts (config
+ * hv.on_stop; a fault inside the hypervisor always halts). Under QEMU the
  * isa-debug-exit device turns the code into the process exit status
  * (code * 2 + 1); Bochs only has a "Shutdown" port, so tests read the line.
  */
@@ -27,7 +28,11 @@ enum ftv_stop {
 };
 
 const char *stop_name(enum ftv_stop code);
-void stop_configure(int poweroff, uint64_t image_base);
+/* poweroff: leave the machine on a stop. Otherwise, after a stop that
+ * leaves the hypervisor sound (any but STOP_HV_FAULT), run idle (the
+ * console loop, which also serves the network) instead of halting; NULL
+ * halts. image_base: for backtraces. */
+void stop_configure(int poweroff, uint64_t image_base, void (*idle)(void));
 void hv_stop(enum ftv_stop code) __attribute__((noreturn));
 /* For broken invariants only: message, backtrace, STOP_HV_FAULT. */
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

@@ -78,6 +78,7 @@ struct vcpu {
 	uint32_t timer_loaded;    /* preemption-timer value of the current entry */
 	struct execpoint_pmu_state pmu; /* the PMU backend's state */
 	struct nondet *nd;        /* record/replay: the choke point's state */
+	void (*service)(struct vcpu *v); /* host work between guest entries (the FT roles), or NULL */
 
 	enum vcpu_state state;
 	enum ftv_stop stop_code;

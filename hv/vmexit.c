@@ -198,6 +198,8 @@ void vcpu_run(struct vcpu *v)
 	int reinjecting = 0;
 
 	while (v->state == VCPU_RUNNING) {
+		if (v->service)
+			v->service(v);
 		uint32_t pending_entry = (uint32_t)vmcs_read(VMCS_ENTRY_INTR_INFO);
 		nd_before_entry(v, reinjecting || (pending_entry & INTR_INFO_VALID));
 		if (v->state != VCPU_RUNNING)

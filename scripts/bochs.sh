@@ -6,6 +6,8 @@
 # or into SERIAL_LOG. FTV_TIMEOUT bounds the run (seconds);
 # FTV_BOCHS_CPU picks the CPU model (default corei7_skylake_x); FTV_BOCHS_LOG
 # keeps Bochs' own log (VM-entry failures are explained there).
+# FTV_BOCHS_TAP=TAP gives the machine an e1000 NIC on that existing tap
+# (scripts/netns.sh makes them; one Bochs per tap), MAC FTV_BOCHS_MAC.
 set -euo pipefail
 iso=$(realpath "$1")
 # Without a log file the console is this script's stdout, reopened by path
@@ -14,6 +16,12 @@ log=${2:-/proc/$$/fd/1}
 [ -n "${2:-}" ] && log=$(realpath -m "$log")
 cpu=${FTV_BOCHS_CPU:-corei7_skylake_x}
 ips=${FTV_BOCHS_IPS:-50000000}
+
+nic=
+if [ -n "${FTV_BOCHS_TAP:-}" ]; then
+	nic="pci: enabled=1, chipset=i440fx, slot1=e1000
+e1000: enabled=1, mac=${FTV_BOCHS_MAC:-52:54:00:4d:00:20}, ethmod=tuntap, ethdev=/dev/net/tun:$FTV_BOCHS_TAP"
+fi
 
 dir=$(mktemp -d /tmp/ftvisor-bochs.XXXXXX)
 cat > "$dir/bochsrc" <<RC
@@ -25,6 +33,7 @@ vgaromimage: file=/usr/share/vgabios/vgabios.bin
 ata0-master: type=cdrom, path=$iso, status=inserted
 boot: cdrom
 com1: enabled=1, mode=file, dev=$log
+$nic
 display_library: rfb, options="timeout=0, hideIPS"
 log: ${FTV_BOCHS_LOG:-/dev/null}
 info: action=ignore

@@ -5,6 +5,8 @@
 # has no VMX: ftvisor then says VT-x is unavailable and stops.
 # Console on stdio (or into SERIAL_LOG); exit status is ftvisor's stop code
 # through isa-debug-exit: code * 2 + 1. FTV_TIMEOUT bounds the run (seconds).
+# FTV_QEMU_TAP=TAP gives the machine an e1000 NIC on that existing tap
+# (scripts/netns.sh makes them), with MAC FTV_QEMU_MAC; otherwise no NIC.
 set -euo pipefail
 esp=$1
 log=${2:-}
@@ -25,10 +27,18 @@ dir=$(mktemp -d /tmp/ftvisor-qemu.XXXXXX)
 disk=$dir/esp.img
 cp "$esp" "$disk"
 
+# romfile= keeps iPXE's option ROM out: the firmware then neither drives
+# the NIC nor tries to boot from the network.
+net=(-net none)
+if [ -n "${FTV_QEMU_TAP:-}" ]; then
+	net=(-netdev "tap,id=n0,ifname=$FTV_QEMU_TAP,script=no,downscript=no"
+		-device "e1000,netdev=n0,mac=${FTV_QEMU_MAC:-52:54:00:4d:00:10},romfile=")
+fi
+
 serial=(-serial stdio)
 [ -n "$log" ] && serial=(-serial "file:$log")
 cmd=(qemu-system-x86_64 -machine q35 "${accel[@]}" -m "$mem" -bios "$ovmf" -nographic
-	-monitor none "${serial[@]}" -net none -no-reboot
+	-monitor none "${serial[@]}" "${net[@]}" -no-reboot
 	-drive "if=none,id=esp,format=raw,file=$disk" -device "virtio-blk-pci,drive=esp"
 	-device isa-debug-exit,iobase=0xf4,iosize=4)
 source "$(dirname "$0")/lib/run-bounded.sh"

@@ -58,6 +58,20 @@ static inline void cpu_outl(uint16_t port, uint32_t v)
 	__asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
 }
 
+static inline uint16_t cpu_inw(uint16_t port)
+{
+	uint16_t v;
+	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint32_t cpu_inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
 static inline uint64_t cpu_read_cr0(void)
 {
 	uint64_t v;
@@ -111,6 +125,19 @@ static inline uint64_t cpu_read_rflags(void)
 static inline void cpu_pause(void)
 {
 	__asm__ volatile("pause");
+}
+
+/* Device DMA: descriptor stores become visible before the doorbell write
+ * that follows, and descriptor loads are not hoisted above the status load
+ * that preceded. Both are also compiler barriers. */
+static inline void cpu_store_fence(void)
+{
+	__asm__ volatile("sfence" ::: "memory");
+}
+
+static inline void cpu_load_fence(void)
+{
+	__asm__ volatile("lfence" ::: "memory");
 }
 
 static inline void cpu_cli(void)

@@ -1,12 +1,14 @@
-# Fuzzing the log decoder with libFuzzer (clang, ASan + UBSan).
+# Fuzzing with libFuzzer (clang, ASan + UBSan): the log decoder
+# (fuzz_log_decode) and the logging channel's stream reassembly (fuzz_ft_rx).
 #
 # Included by the top-level Makefile, which runs from the project root; it
 # also works alone:  make -f tests/fuzz/fuzz.mk BUILD=build fuzz
 #
-#   fuzz        seeds the corpus, runs the fuzzer for FUZZ_SECONDS and
-#               prints one summary line; fails if the fuzzer found a crash
-#               (the input lands in $(BUILD)/fuzz/artifacts)
-#   fuzz-build  only builds the fuzzer and the seed writer
+#   fuzz        seeds the log decoder's corpus, runs each fuzzer in turn for
+#               half of FUZZ_SECONDS and prints one summary line per fuzzer;
+#               fails if either found a crash (the input lands in
+#               $(BUILD)/fuzz/artifacts, named after the fuzzer)
+#   fuzz-build  only builds the fuzzers and the seed writer
 
 BUILD ?= build
 FUZZ_SECONDS ?= 30
@@ -19,9 +21,12 @@ FUZZ_CODEC  := hv/log_codec.c hv/crc32c.c
 FUZZ_HDRS   := hv/log_codec.h hv/crc32c.h hv/event.h
 FUZZ_BIN    := $(FUZZ_DIR)/fuzz_log_decode
 FUZZ_SEEDER := $(FUZZ_DIR)/make_seeds
+FUZZ_RX_SRCS := net/ft_proto.c
+FUZZ_RX_HDRS := net/ft_proto.h hv/le_bytes.h
+FUZZ_RX_BIN  := $(FUZZ_DIR)/fuzz_ft_rx
 
 .PHONY: fuzz fuzz-build
-fuzz-build: $(FUZZ_BIN) $(FUZZ_SEEDER)
+fuzz-build: $(FUZZ_BIN) $(FUZZ_SEEDER) $(FUZZ_RX_BIN)
 
 $(FUZZ_BIN): tests/fuzz/fuzz_log_decode.c $(FUZZ_CODEC) $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
@@ -33,25 +38,40 @@ $(FUZZ_SEEDER): tests/fuzz/make_seeds.c $(FUZZ_CODEC) $(FUZZ_HDRS)
 	@echo "  CC (fuzz) $@"
 	@gcc -std=gnu11 -O2 -Wall -Wextra -Werror -I. tests/fuzz/make_seeds.c $(FUZZ_CODEC) -o $@
 
-# The corpus grows across runs; the seeds are rewritten each time. The
-# summary comes from libFuzzer's final statistics and its last status line.
-fuzz: $(FUZZ_BIN) $(FUZZ_SEEDER)
-	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
+$(FUZZ_RX_BIN): tests/fuzz/fuzz_ft_rx.c $(FUZZ_RX_SRCS) $(FUZZ_RX_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC (fuzz) $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_ft_rx.c $(FUZZ_RX_SRCS) -o $@
+
+# The corpora grow across runs; the decoder's seeds are rewritten each time.
+# Each fuzzer gets half of FUZZ_SECONDS (at least 1 s), one after the other,
+# and both always run. A summary comes from libFuzzer's final statistics and
+# its last status line: run_one NAME BINARY CORPUS LOG MAX_LEN.
+fuzz: $(FUZZ_BIN) $(FUZZ_SEEDER) $(FUZZ_RX_BIN)
+	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus_ft_rx $(FUZZ_DIR)/artifacts
 	@$(FUZZ_SEEDER) $(FUZZ_DIR)/corpus
-	@echo "  FUZZ $(FUZZ_BIN) for $(FUZZ_SECONDS) s (log: $(FUZZ_DIR)/fuzz.log)"
-	@status=0; \
-	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=8192 \
-		-print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/artifacts/ \
-		$(FUZZ_DIR)/corpus >$(FUZZ_DIR)/fuzz.log 2>&1 || status=$$?; \
-	runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_DIR)/fuzz.log); \
-	rate=$$(sed -n 's/^stat::average_exec_per_sec: *//p' $(FUZZ_DIR)/fuzz.log); \
-	cov=$$(grep -o 'cov: [0-9]*' $(FUZZ_DIR)/fuzz.log | tail -1 | cut -d' ' -f2); \
-	ft=$$(grep -o 'ft: [0-9]*' $(FUZZ_DIR)/fuzz.log | tail -1 | cut -d' ' -f2); \
-	files=$$(ls $(FUZZ_DIR)/corpus | wc -l); \
-	if [ $$status -eq 0 ]; then result=PASS; else result=FAIL; fi; \
-	echo "fuzz_log_decode: $$result: $${runs:-?} runs, $${rate:-?} exec/s," \
-		"coverage $${cov:-?} edges, $${ft:-?} features, corpus $$files inputs"; \
-	if [ $$status -ne 0 ]; then \
-		grep -E 'ERROR|SUMMARY|fuzz_log_decode:|Test unit written' $(FUZZ_DIR)/fuzz.log | head -20; \
-	fi; \
-	exit $$status
+	@secs=$$(( $(FUZZ_SECONDS) / 2 )); [ $$secs -ge 1 ] || secs=1; \
+	run_one() { \
+		echo "  FUZZ $$2 for $$secs s (log: $$4)"; \
+		status=0; \
+		$$2 -max_total_time=$$secs -rss_limit_mb=2048 -max_len=$$5 \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/artifacts/$$1- \
+			$$3 >$$4 2>&1 || status=$$?; \
+		runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$4); \
+		rate=$$(sed -n 's/^stat::average_exec_per_sec: *//p' $$4); \
+		cov=$$(grep -o 'cov: [0-9]*' $$4 | tail -1 | cut -d' ' -f2); \
+		ft=$$(grep -o 'ft: [0-9]*' $$4 | tail -1 | cut -d' ' -f2); \
+		files=$$(ls $$3 | wc -l); \
+		if [ $$status -eq 0 ]; then result=PASS; else result=FAIL; fi; \
+		echo "$$1: $$result: $${runs:-?} runs, $${rate:-?} exec/s," \
+			"coverage $${cov:-?} edges, $${ft:-?} features, corpus $$files inputs"; \
+		if [ $$status -ne 0 ]; then \
+			grep -E "ERROR|SUMMARY|$$1:|Test unit written" $$4 | head -20; \
+		fi; \
+		return $$status; \
+	}; \
+	rc=0; \
+	run_one fuzz_log_decode $(FUZZ_BIN) $(FUZZ_DIR)/corpus $(FUZZ_DIR)/fuzz.log 8192 || rc=1; \
+	run_one fuzz_ft_rx $(FUZZ_RX_BIN) $(FUZZ_DIR)/corpus_ft_rx $(FUZZ_DIR)/fuzz_ft_rx.log \
+		16384 || rc=1; \
+	exit $$rc

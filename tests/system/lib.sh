@@ -105,3 +105,81 @@ expect_status() {
 		return 1
 	fi
 }
+
+# ---- emulators that keep running (ftvisor staying up on the network) ----
+# boot() waits for ftvisor to end; these start it, wait for console lines
+# while it runs, and stop it.
+
+EMU_PIDS=()
+
+# emu_start EMULATOR IMAGE LOG [PREFIX...]: starts the launcher in the
+# background under the usual timeout, optionally behind a command prefix
+# (e.g. env FTV_QEMU_TAP=tapQ ip netns exec NS). Sets EMU_PID.
+emu_start() {
+	local emu=$1 image=$2 log=$3
+	shift 3
+	: >"$log"
+	if [ "$emu" = qemu ]; then
+		FTV_TIMEOUT=$QEMU_TIMEOUT "$@" bash "$ROOT/scripts/qemu.sh" "$image" "$log" 2>/dev/null &
+		EMU_PID=$!
+	else
+		exec 8>"${TMPDIR:-/tmp}/ftvisor-bochs-start.lock"
+		flock 8
+		FTV_TIMEOUT=$BOCHS_TIMEOUT "$@" bash "$ROOT/scripts/bochs.sh" "$image" "$log" &
+		EMU_PID=$!
+		sleep 2
+		flock -u 8
+		exec 8>&-
+	fi
+	EMU_PIDS+=("$EMU_PID")
+}
+
+# emu_wait LOG REGEX SECONDS: 0 once REGEX (grep -E) is on the console;
+# 1 (saying so) when the time runs out or the emulator exits first.
+emu_wait() {
+	local log=$1 re=$2 limit=$3 waited=0
+	while [ $waited -lt $((limit * 4)) ]; do
+		grep -Eq -- "$re" "$log" 2>/dev/null && return 0
+		if ! kill -0 "$EMU_PID" 2>/dev/null; then
+			grep -Eq -- "$re" "$log" 2>/dev/null && return 0
+			echo "the emulator exited before the console showed: $re"
+			return 1
+		fi
+		sleep 0.25
+		waited=$((waited + 1))
+	done
+	echo "not on the console within $limit s: $re"
+	return 1
+}
+
+# emu_stop_all: stops every emulator emu_start started, by pid, and waits.
+emu_stop_all() {
+	local pid
+	for pid in "${EMU_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${EMU_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	EMU_PIDS=()
+}
+
+# with_net_rig NAME CMD...: runs CMD with the test network NAME up
+# (scripts/netns.sh: bridge 10.77.0.1/24, taps tapA tapB tapQ). Afterwards,
+# and also when the case is interrupted, stops the emulators emu_start
+# started, then deletes the namespace. CMD's status is the result.
+with_net_rig() {
+	local ns=$1 status=0
+	shift
+	if ! bash "$ROOT/scripts/netns.sh" up "$ns"; then
+		bash "$ROOT/scripts/netns.sh" down "$ns"
+		echo "could not set up the network namespace $ns (root and iproute2 needed)"
+		return 1
+	fi
+	trap 'emu_stop_all; bash "$ROOT/scripts/netns.sh" down "'"$ns"'"; exit 143' TERM INT
+	"$@" || status=$?
+	trap - TERM INT
+	emu_stop_all
+	bash "$ROOT/scripts/netns.sh" down "$ns"
+	return $status
+}

@@ -34,6 +34,11 @@ UNIT_SRCS_hash64       := hv/hash64.c
 UNIT_SRCS_base64       := hv/base64.c
 UNIT_SRCS_log_corrupt  := hv/log_corrupt.c hv/log_codec.c hv/crc32c.c
 UNIT_SRCS_event_log    := hv/event_log.c hv/log_codec.c hv/crc32c.c
+UNIT_SRCS_pci          := drivers/pci.c
+UNIT_SRCS_desc_ring    := drivers/desc_ring.c
+UNIT_SRCS_e1000_mac    := drivers/e1000_mac.c
+UNIT_SRCS_frame_demux  := net/frame_demux.c
+UNIT_SRCS_ft_proto     := net/ft_proto.c
 
 UNIT_MODULES := config memmap pagetable ept vmx_caps vlapic vuart log_format \
 	cpuid_policy guest_image crc32c log_codec
@@ -43,6 +48,8 @@ UNIT_MODULES += hash64
 UNIT_MODULES += base64
 UNIT_MODULES += log_corrupt
 UNIT_MODULES += event_log
+UNIT_MODULES += pci desc_ring e1000_mac frame_demux
+UNIT_MODULES += ft_proto
 UNIT_BINS := $(UNIT_MODULES:%=$(UNIT_DIR)/test_%)
 
 # Objects of one test: its own file and the module sources it names.

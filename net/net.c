@@ -1,0 +1,168 @@
+#include "net.h"
+
+#include <string.h>
+
+#include "lwip/init.h"
+#include "lwip/ip4_addr.h"
+#include "lwip/memp.h"
+#include "lwip/netif.h"
+#include "lwip/stats.h"
+#include "lwip/timeouts.h"
+#include "netif/ethernet.h"
+
+#include "frame_demux.h"
+#include "netif_nic.h"
+#include "../hv/log.h"
+
+/* Frames taken from the NIC per poll: bounds the time one poll can take. */
+#define POLL_BUDGET 64
+
+static struct {
+	int up;                       /* net_init brought the stack up */
+	struct nic *nic;
+	struct netif netif;
+	struct netif_nic port;
+	struct frame_demux demux;
+} net;
+
+static void format_ip(const ip4_addr_t *a, char *buf, int len)
+{
+	if (ip4_addr_isany(a))
+		strncpy(buf, "none", (size_t)len);
+	else
+		ip4addr_ntoa_r(a, buf, len);
+}
+
+static void ip_from_config(uint32_t host_order, ip4_addr_t *out)
+{
+	ip4_addr_set_u32(out, lwip_htonl(host_order));
+}
+
+/* lwIP learns about the link from the NIC; it announces itself (gratuitous
+ * ARP) when the link comes up. */
+static void follow_link(void)
+{
+	int up = net.nic->ops->link_up(net.nic);
+	if (up && !netif_is_link_up(&net.netif))
+		netif_set_link_up(&net.netif);
+	else if (!up && netif_is_link_up(&net.netif))
+		netif_set_link_down(&net.netif);
+}
+
+int net_init(const struct ftv_config *cfg)
+{
+	ip4_addr_t ip, mask, gw;
+	char sip[16], smask[16], sgw[16];
+	if (!cfg->net_ip) {
+		log_info("net", "networking off (no net.ip)");
+		return 0;
+	}
+	net.nic = nic_probe();
+	if (!net.nic) {
+		log_error("net", "net.ip is set but there is no working NIC: remove net.ip or give "
+				 "the machine a supported NIC");
+		return -1;
+	}
+	lwip_init();
+	ip_from_config(cfg->net_ip, &ip);
+	ip_from_config(cfg->net_netmask, &mask);
+	ip_from_config(cfg->net_gateway, &gw);
+	net.port.nic = net.nic;
+	net.port.mtu = (uint16_t)cfg->net_mtu;
+	if (!netif_add(&net.netif, &ip, &mask, &gw, &net.port, netif_nic_init, ethernet_input)) {
+		log_error("net", "lwIP refused the interface");
+		return -1;
+	}
+	netif_set_default(&net.netif);
+	netif_set_up(&net.netif);
+
+	memcpy(net.demux.own_mac, net.nic->mac, ETH_ADDR_LEN);
+	net.demux.stack = netif_nic_input;
+	net.demux.stack_ctx = &net.netif;
+	net.up = 1;
+	follow_link();
+
+	format_ip(&ip, sip, sizeof(sip));
+	format_ip(&mask, smask, sizeof(smask));
+	format_ip(&gw, sgw, sizeof(sgw));
+	log_info("net", "interface up: %s netmask %s gateway %s, MTU %u, on %s (%s)", sip, smask,
+		 sgw, net.port.mtu, net.nic->name, net.nic->where);
+	return 0;
+}
+
+void net_poll(void)
+{
+	if (!net.up)
+		return;
+	net.nic->ops->poll(net.nic, frame_demux_deliver, &net.demux, POLL_BUDGET);
+	follow_link();
+	sys_check_timeouts();
+}
+
+void net_set_foreign_rx(nic_rx_fn fn, void *ctx)
+{
+	net.demux.other = fn;
+	net.demux.other_ctx = ctx;
+}
+
+static void print_proto(const char *name, const struct stats_proto *p)
+{
+	console_printf("  %-7s %10lu %10lu %8lu %8lu %8lu %8lu %8lu %8lu\n", name,
+		       (unsigned long)p->xmit, (unsigned long)p->recv, (unsigned long)p->drop,
+		       (unsigned long)p->chkerr, (unsigned long)p->lenerr, (unsigned long)p->memerr,
+		       (unsigned long)p->proterr, (unsigned long)p->err);
+}
+
+static void print_lwip_stats(void)
+{
+	console_printf("  lwIP      sent   received  dropped   chkerr   lenerr   memerr  proterr"
+		       "    other\n");
+	print_proto("link", &lwip_stats.link);
+	print_proto("etharp", &lwip_stats.etharp);
+	print_proto("ip", &lwip_stats.ip);
+	print_proto("icmp", &lwip_stats.icmp);
+	print_proto("udp", &lwip_stats.udp);
+	print_proto("tcp", &lwip_stats.tcp);
+	console_printf("  heap: %lu of %lu bytes used (max %lu), %lu failed allocations\n",
+		       (unsigned long)lwip_stats.mem.used, (unsigned long)lwip_stats.mem.avail,
+		       (unsigned long)lwip_stats.mem.max, (unsigned long)lwip_stats.mem.err);
+	for (int i = 0; i < MEMP_MAX; i++) {
+		const struct stats_mem *m = lwip_stats.memp[i];
+		console_printf("  pool %-16s %5lu of %5lu used (max %5lu), %lu failed\n", m->name,
+			       (unsigned long)m->used, (unsigned long)m->avail, (unsigned long)m->max,
+			       (unsigned long)m->err);
+	}
+}
+
+void net_print_status(void)
+{
+	char sip[16], smask[16], sgw[16];
+	struct nic_stats s;
+	if (!net.up) {
+		console_printf("networking off (set net.ip in the config)\n");
+		return;
+	}
+	format_ip(netif_ip4_addr(&net.netif), sip, sizeof(sip));
+	format_ip(netif_ip4_netmask(&net.netif), smask, sizeof(smask));
+	format_ip(netif_ip4_gw(&net.netif), sgw, sizeof(sgw));
+	const uint8_t *m = net.nic->mac;
+	console_printf("%s netmask %s gateway %s, MTU %u\n", sip, smask, sgw, net.port.mtu);
+	console_printf("%s: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s\n", net.nic->name,
+		       net.nic->where, m[0], m[1], m[2], m[3], m[4], m[5],
+		       net.nic->ops->link_up(net.nic) ? "up" : "down");
+	net.nic->ops->stats(net.nic, &s);
+	console_printf("  rx %llu frames %llu bytes, tx %llu frames %llu bytes\n",
+		       (unsigned long long)s.rx_frames, (unsigned long long)s.rx_bytes,
+		       (unsigned long long)s.tx_frames, (unsigned long long)s.tx_bytes);
+	console_printf("  rx errors %llu, missed %llu, no buffer %llu, CRC errors %llu; "
+		       "tx ring full %llu, refused %llu; NIC counted rx %llu tx %llu; recoveries %llu\n",
+		       (unsigned long long)s.rx_errors, (unsigned long long)s.hw_rx_missed,
+		       (unsigned long long)s.hw_rx_no_buffer, (unsigned long long)s.hw_crc_errors,
+		       (unsigned long long)s.tx_busy, (unsigned long long)s.tx_refused,
+		       (unsigned long long)s.hw_rx_good, (unsigned long long)s.hw_tx_good,
+		       (unsigned long long)s.recoveries);
+	console_printf("  frames to ftvisor %llu, to others %llu, unwanted %llu, runts %llu\n",
+		       (unsigned long long)net.demux.to_stack, (unsigned long long)net.demux.to_other,
+		       (unsigned long long)net.demux.unwanted, (unsigned long long)net.demux.runts);
+	print_lwip_stats();
+}

@@ -1,0 +1,139 @@
+# Two ftvisor servers in Bochs (VT-x) on one Ethernet segment: a network
+# namespace made by the test, a bridge (10.77.0.1/24) and one tap each.
+# The primary records and streams its log; the backup replays in lockstep.
+# pair_* cases run both emulators, so the runner gives them both slots.
+
+FT_PRIMARY_IP=10.77.0.11
+FT_BACKUP_IP=10.77.0.12
+
+# ft_config FILE ROLE MY_IP PEER_IP LINE...
+ft_config() {
+	local file=$1 role=$2 ip=$3 peer=$4
+	shift 4
+	write_config "$file" "hv.on_stop = poweroff" "hv.heap_mb = 64" "net.ip = $ip" \
+		"net.netmask = 255.255.255.0" "ft.role = $role" "ft.peer = $peer" \
+		"ft.hb_interval_ms = 100" "ft.hb_timeout_ms = 1500" "$@"
+}
+
+# ft_image DIR CONFIG: an ISO for one server.
+ft_image() {
+	make_esp "$1/esp.img" "$EFI" "$2" "$GUEST"
+	bash "$ROOT/scripts/mkiso.sh" "$1/esp.img" "$1/ftvisor.iso"
+}
+
+# ft_pair_setup: the namespace, and both servers' images (configs given as
+# the primary's and the backup's extra lines, separated by '--').
+ft_pair_setup() {
+	NS=ftv-$$-$RANDOM
+	mkdir -p "$CASE_DIR/primary" "$CASE_DIR/backup"
+	local pri=() bak=() side=pri
+	for a in "$@"; do
+		if [ "$a" = -- ]; then side=bak; continue; fi
+		if [ $side = pri ]; then pri+=("$a"); else bak+=("$a"); fi
+	done
+	ft_config "$CASE_DIR/primary/ftvisor.cfg" primary $FT_PRIMARY_IP $FT_BACKUP_IP "${pri[@]}"
+	ft_config "$CASE_DIR/backup/ftvisor.cfg" backup $FT_BACKUP_IP $FT_PRIMARY_IP "${bak[@]}"
+	ft_image "$CASE_DIR/primary" "$CASE_DIR/primary/ftvisor.cfg"
+	ft_image "$CASE_DIR/backup" "$CASE_DIR/backup/ftvisor.cfg"
+	bash "$ROOT/scripts/netns.sh" up "$NS" >/dev/null
+	PAIR_PIDS=()
+	trap 'ft_pair_teardown' EXIT
+}
+
+ft_pair_teardown() {
+	for pid in "${PAIR_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+	for pid in "${PAIR_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	bash "$ROOT/scripts/netns.sh" down "$NS" >/dev/null 2>&1
+}
+
+# ft_start SIDE TAP MAC: boots one server in the namespace, in the background.
+ft_start() {
+	local side=$1 tap=$2 mac=$3
+	: >"$CASE_DIR/$side/console"
+	ip netns exec "$NS" env FTV_TIMEOUT=$BOCHS_TIMEOUT FTV_BOCHS_TAP=$tap FTV_BOCHS_MAC=$mac \
+		bash "$ROOT/scripts/bochs.sh" "$CASE_DIR/$side/ftvisor.iso" "$CASE_DIR/$side/console" &
+	PAIR_PIDS+=($!)
+	sleep 3 # staggered: two Bochs starting together can race for the VNC port
+}
+
+# ft_wait SIDE REGEX SECONDS: until the console shows REGEX.
+ft_wait() {
+	local deadline=$((SECONDS + $3))
+	while [ $SECONDS -lt $deadline ]; do
+		grep -Eq -- "$2" "$CASE_DIR/$1/console" 2>/dev/null && return 0
+		sleep 0.5
+	done
+	echo "$1: no '$2' on the console within $3 s"
+	return 1
+}
+
+# Checkpoint lines (count, rip, state hash) must be the same on both sides.
+ft_same_checkpoints() {
+	local p=$CASE_DIR/primary/checkpoints b=$CASE_DIR/backup/checkpoints
+	tr -d '\r' <"$CASE_DIR/primary/console" | grep -o 'checkpoint [0-9]*: count .* state 0x[0-9a-f]*' >"$p"
+	tr -d '\r' <"$CASE_DIR/backup/console" | grep -o 'checkpoint [0-9]*: count .* state 0x[0-9a-f]*' >"$b"
+	[ -s "$p" ] || { echo "no checkpoints on the primary"; return 1; }
+	if ! diff -q "$p" "$b" >/dev/null; then
+		echo "checkpoints differ between primary and backup:"
+		diff "$p" "$b" | head -5
+		return 1
+	fi
+	echo "$(wc -l <"$p") checkpoints identical on both sides"
+}
+
+# The acceptance run: >= 10^4 events replayed live with matching hashes.
+pair_live_replay() {
+	ft_pair_setup "guest.cmdline = test=replay ticks=5000" -- "guest.cmdline = test=replay ticks=5000"
+	ft_start backup tapB 52:54:00:77:00:12
+	ft_start primary tapA 52:54:00:77:00:11
+	ft_wait primary 'all [0-9]+ events \([0-9]+ batches\) acknowledged by the backup' 240 &&
+		ft_wait backup 'backup replayed all [0-9]+ events in lockstep' 120 || return 1
+	expect "$CASE_DIR/primary/console" 'ft: primary: peer 10.77.0.12' 'backup .* accepted the channel' \
+		'ftvisor: stopped: guest passed' &&
+		expect "$CASE_DIR/backup/console" 'primary 10.77.0.11 connected' \
+			'ftvisor: stopped: guest passed' &&
+		expect_not "$CASE_DIR/backup/console" 'diverged' 'corrupt batch' || return 1
+	local n
+	n=$(tr -d '\r' <"$CASE_DIR/backup/console" | sed -n 's/.*backup replayed all \([0-9]*\) events.*/\1/p')
+	[ "${n:-0}" -ge 10000 ] || { echo "only ${n:-0} events replayed live, want >= 10000"; return 1; }
+	ft_same_checkpoints
+}
+
+# The backup boots long after the primary: it catches up from the first event.
+pair_backup_starts_late() {
+	ft_pair_setup "guest.cmdline = test=replay ticks=2000" -- "guest.cmdline = test=replay ticks=2000"
+	ft_start primary tapA 52:54:00:77:00:11
+	ft_wait primary 'peer 10.77.0.12 \(backup\) silent .*noticed by the primary' 120 || return 1
+	ft_start backup tapB 52:54:00:77:00:12
+	ft_wait backup 'resuming at batch 0' 120 &&
+		ft_wait backup 'backup replayed all [0-9]+ events in lockstep' 240 &&
+		ft_wait primary 'all [0-9]+ events \([0-9]+ batches\) acknowledged' 60 || return 1
+	ft_same_checkpoints
+}
+
+# A batch damaged on the wire: the backup refuses it, the connection is reset,
+# the primary resends from the last acknowledgement, and the replay matches.
+pair_corrupt_batch_on_the_wire() {
+	ft_pair_setup "guest.cmdline = test=replay ticks=2000" "ft.corrupt_batch = 3" -- \
+		"guest.cmdline = test=replay ticks=2000"
+	ft_start backup tapB 52:54:00:77:00:12
+	ft_start primary tapA 52:54:00:77:00:11
+	ft_wait backup 'backup replayed all [0-9]+ events in lockstep' 240 || return 1
+	expect "$CASE_DIR/primary/console" 'fault injection: batch 3 sent with a flipped bit' &&
+		expect "$CASE_DIR/backup/console" \
+			'corrupt batch on the wire from 10.77.0.11: .*CRC32C.*resetting the connection, nothing from it is replayed' \
+			'primary 10.77.0.11 connected; resuming at batch 3' &&
+		ft_same_checkpoints
+}
+
+# The primary dies: the backup says so within the heartbeat timeout.
+pair_backup_notices_silent_primary() {
+	ft_pair_setup "guest.cmdline = test=replay ticks=100000" -- "guest.cmdline = test=replay ticks=100000"
+	ft_start backup tapB 52:54:00:77:00:12
+	ft_start primary tapA 52:54:00:77:00:11
+	ft_wait backup 'checkpoint 2: ' 180 || return 1
+	kill -TERM "${PAIR_PIDS[1]}"
+	wait "${PAIR_PIDS[1]}" 2>/dev/null
+	ft_wait backup 'peer 10.77.0.11 \(primary\) silent for [0-9]+ ms: noticed by the backup' 60 &&
+		ft_wait backup 'the primary fell silent; the log ends at event [0-9]+' 30
+}

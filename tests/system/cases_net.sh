@@ -1,0 +1,99 @@
+# System tests of the hypervisor's own network: ftvisor in QEMU (TCG: it
+# stops for lack of VT-x and stays up at the console) or in Bochs, with an
+# e1000 on a tap in a private network namespace (scripts/netns.sh), reached
+# from the host side of the bridge.
+# Every case tears its namespace down and stops its emulator, pass or fail.
+
+NET_HV_IP=10.77.0.10
+NET_HV_MAC=52:54:00:4d:00:10
+
+# A unique namespace per case: two cases may run at once.
+net_case_ns() {
+	echo "ftv-$1-$BASHPID"
+}
+
+# ping_hypervisor_in NS EMULATOR IMAGE READY: within the rig NS, boots
+# IMAGE (QEMU on tapQ, Bochs on tapA), waits for the interface and for the
+# READY line, then pings ftvisor from the host side of the bridge.
+ping_hypervisor_in() {
+	local ns=$1 emu=$2 image=$3 ready=$4 log=$CASE_DIR/console
+	if [ "$emu" = qemu ]; then
+		emu_start qemu "$image" "$log" \
+			env FTV_QEMU_TAP=tapQ FTV_QEMU_MAC=$NET_HV_MAC ip netns exec "$ns"
+	else
+		emu_start bochs "$image" "$log" \
+			env FTV_BOCHS_TAP=tapA FTV_BOCHS_MAC=$NET_HV_MAC ip netns exec "$ns"
+	fi
+	emu_wait "$log" "net: interface up: $NET_HV_IP netmask 255\.255\.255\.0 gateway 10\.77\.0\.1" 120 &&
+		emu_wait "$log" "$ready" 120 || return 1
+	# QEMU's e1000 holds receive back for a second after the driver enables
+	# it: wait until the first echo comes back, then count.
+	local tries=0
+	until ip netns exec "$ns" ping -c 1 -W 1 "$NET_HV_IP" >/dev/null 2>&1; do
+		tries=$((tries + 1))
+		if [ $tries -ge 15 ]; then
+			echo "no answer to ping from $NET_HV_IP within 15 tries"
+			return 1
+		fi
+	done
+	ip netns exec "$ns" ping -c 3 -W 2 "$NET_HV_IP" >"$CASE_DIR/ping" 2>&1
+	local status=$?
+	cat "$CASE_DIR/ping"
+	if [ $status != 0 ] || ! grep -q '3 packets transmitted, 3 received' "$CASE_DIR/ping"; then
+		echo "ping lost echoes"
+		return 1
+	fi
+	# The MAC comes from the EEPROM (all Bochs offers) and is programmed.
+	expect "$log" \
+		"e1000: Intel 82540EM at PCI [0-9a-f]{2}:[0-9a-f]{2}\.[0-7], registers at 0x[0-9a-f]+, MAC $NET_HV_MAC, link up" &&
+		expect_not "$log" 'e1000: (WARN|ERROR)' 'net: (WARN|ERROR)'
+}
+
+# The host reaches the hypervisor through the bridge, after ftvisor has
+# stopped (no VT-x under TCG): a non-fatal stop keeps the network up.
+qemu_host_pings_hypervisor() {
+	write_config "$CASE_DIR/ftvisor.cfg" "net.ip = $NET_HV_IP" "net.gateway = 10.77.0.1"
+	make_esp "$CASE_DIR/esp.img" "$EFI" "$CASE_DIR/ftvisor.cfg" "$GUEST"
+	local ns
+	ns=$(net_case_ns ping)
+	with_net_rig "$ns" ping_hypervisor_in "$ns" qemu "$CASE_DIR/esp.img" \
+		'ftvisor: staying at the console' &&
+		expect "$CASE_DIR/console" 'ftvisor: stopped: no VT-x \(code 2\)'
+}
+
+# The same in Bochs, where the guest runs first: after it, the console
+# stays up and the network with it.
+bochs_host_pings_hypervisor() {
+	write_config "$CASE_DIR/ftvisor.cfg" "net.ip = $NET_HV_IP" "net.gateway = 10.77.0.1" \
+		"guest.cmdline = test=all ticks=20"
+	make_esp "$CASE_DIR/esp.img" "$EFI" "$CASE_DIR/ftvisor.cfg" "$GUEST"
+	bash "$ROOT/scripts/mkiso.sh" "$CASE_DIR/esp.img" "$CASE_DIR/ftvisor.iso"
+	local ns
+	ns=$(net_case_ns bping)
+	with_net_rig "$ns" ping_hypervisor_in "$ns" bochs "$CASE_DIR/ftvisor.iso" \
+		'ftvisor: guest stopped; the console stays up' &&
+		expect "$CASE_DIR/console" 'guest: all checks passed'
+}
+
+# An address but no NIC is a configuration error, stopped before VT-x.
+qemu_net_without_nic_is_refused() {
+	write_config "$CASE_DIR/ftvisor.cfg" "hv.on_stop = poweroff" "net.ip = $NET_HV_IP"
+	make_esp "$CASE_DIR/esp.img" "$EFI" "$CASE_DIR/ftvisor.cfg" "$GUEST"
+	boot qemu "$CASE_DIR/esp.img" "$CASE_DIR/console"
+	expect "$CASE_DIR/console" \
+		'net: ERROR: no supported NIC found \(want Intel 82540EM 8086:100e\)' \
+		'net: ERROR: net.ip is set but there is no working NIC' \
+		'ftvisor: stopped: bad config \(code 3\)' &&
+		expect_not "$CASE_DIR/console" 'vmx: ' &&
+		expect_status 7
+}
+
+# Without net.ip ftvisor leaves PCI alone and says so.
+qemu_net_off_without_address() {
+	write_config "$CASE_DIR/ftvisor.cfg" "hv.on_stop = poweroff"
+	make_esp "$CASE_DIR/esp.img" "$EFI" "$CASE_DIR/ftvisor.cfg" "$GUEST"
+	boot qemu "$CASE_DIR/esp.img" "$CASE_DIR/console"
+	expect "$CASE_DIR/console" 'net: networking off \(no net.ip\)' 'stopped: no VT-x \(code 2\)' &&
+		expect_not "$CASE_DIR/console" 'e1000: ' &&
+		expect_status 5
+}
