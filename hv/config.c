@@ -18,6 +18,7 @@ static const char *const stop_actions[] = { "console", "poweroff", NULL };
 static const char *const counters[] = { "auto", "emulator", "pmu", NULL };
 static const char *const yes_no[] = { "no", "yes", NULL };
 static const char *const ft_roles[] = { "none", "primary", "backup", NULL };
+static const char *const net_benches[] = { "off", "sink", "send", NULL };
 
 #define OFF(field) offsetof(struct ftv_config, field)
 
@@ -52,6 +53,12 @@ static const struct config_key config_keys[] = {
 	{ "net.netmask", KEY_IPV4, OFF(net_netmask), 0, 0, NULL, "IPv4 netmask" },
 	{ "net.gateway", KEY_IPV4, OFF(net_gateway), 0, 0, NULL, "IPv4 default gateway" },
 	{ "net.mtu", KEY_NUMBER, OFF(net_mtu), 576, 1500, NULL, "MTU of the server's NIC" },
+	{ "net.bench", KEY_CHOICE, OFF(net_bench), 0, 0, net_benches,
+	  "plain-TCP benchmark at start: off, sink (listen and echo) or send" },
+	{ "net.bench_peer", KEY_IPV4, OFF(net_bench_peer), 0, 0, NULL,
+	  "the sink's IPv4 address (net.bench = send)" },
+	{ "net.bench_mb", KEY_NUMBER, OFF(net_bench_mb), 1, 4096, NULL,
+	  "MiB the benchmark's sender pushes" },
 	{ "ft.role", KEY_CHOICE, OFF(ft_role), 0, 0, ft_roles, "none, primary or backup" },
 	{ "ft.peer", KEY_IPV4, OFF(ft_peer), 0, 0, NULL, "the other server's IPv4 address" },
 	{ "ft.port", KEY_NUMBER, OFF(ft_port), 1, 65535, NULL, "logging channel TCP port" },
@@ -66,6 +73,9 @@ static const struct config_key config_keys[] = {
 	  "print the net and ft figures this often (0: never)" },
 	{ "ft.corrupt_batch", KEY_NUMBER, OFF(ft_corrupt_batch), 0, 1000000000, NULL,
 	  "fault injection: the primary flips a bit of this batch once on the wire (0: off)" },
+	{ "ft.bench_mb", KEY_NUMBER, OFF(ft_bench_mb), 0, 1024, NULL,
+	  "benchmark the logging channel with this much synthetic log instead of running the role "
+	  "(0: off)" },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -84,6 +94,7 @@ void config_defaults(struct ftv_config *out)
 	out->replay_log_mb = 16;
 	out->net_netmask = 0xffffff00u;
 	out->net_mtu = 1500;
+	out->net_bench_mb = 16;
 	out->ft_port = 7400;
 	out->ft_hb_port = 7401;
 	out->ft_hb_interval_ms = 100;

@@ -41,6 +41,9 @@ struct ftv_config {
 	/* networking (IPv4 addresses in host byte order; 0 = unset) */
 	uint32_t net_ip, net_netmask, net_gateway;
 	uint32_t net_mtu;
+	uint32_t net_bench;           /* enum net_bench: plain-TCP benchmark at start */
+	uint32_t net_bench_peer;      /* the sink a sender connects to */
+	uint64_t net_bench_mb;        /* what the sender pushes */
 
 	/* fault tolerance */
 	uint32_t ft_role;             /* enum ft_role */
@@ -52,7 +55,11 @@ struct ftv_config {
 	uint64_t ft_max_unacked_kb;   /* flow control: pause the guest beyond this */
 	uint64_t ft_stats_interval_ms;/* print the 'net' and 'ft' figures this often (0: never) */
 	uint64_t ft_corrupt_batch;    /* fault injection: the primary damages this batch once on the wire */
+	uint64_t ft_bench_mb;         /* benchmark the logging channel with this much synthetic log
+				       * instead of running the role (0: off) */
 };
+
+enum net_bench { NET_BENCH_OFF = 0, NET_BENCH_SINK = 1, NET_BENCH_SEND = 2 };
 
 enum ft_role { FT_ROLE_NONE = 0, FT_ROLE_PRIMARY = 1, FT_ROLE_BACKUP = 2 };
 

@@ -12,7 +12,9 @@
 #include "../arch/x86_64/cpu.h"
 #include "../net/ft_proto.h"
 #include "../net/net.h"
+#include "bench_stats.h"
 #include "event_log.h"
+#include "ft_channel.h"
 #include "hash64.h"
 #include "hv_state.h"
 #include "le_bytes.h"
@@ -71,6 +73,12 @@ struct ft {
 	/* figures */
 	uint64_t bytes_out, bytes_in;
 	uint64_t start_ms, next_stats_ms, last_service_us;
+
+	/* primary, for the channel benchmark: when each batch was sent (by
+	 * sequence number), and the round trips of the ACKs covering them */
+	uint64_t *sent_us;
+	size_t sent_cap;
+	struct rtt_stats *ack_rtt;
 };
 
 static struct ft ft;
@@ -91,13 +99,28 @@ static const char *peer_str(void)
 	return ipaddr_ntoa_r(&ft.peer, s, sizeof(s));
 }
 
-/* The guest both sides must run: image, command line and memory size. */
+/* The guest both sides must run: image, command line and memory size
+ * (0 for the channel benchmark, which runs no guest). */
 static uint64_t guest_identity(const struct hv_state *hv)
 {
+	if (!hv->vcpu)
+		return 0;
 	uint64_t h = hash64_update(HASH64_SEED, hv->guest.data, hv->guest.size);
 	h = hash64_update(h, hv->guest.cmdline, strlen(hv->guest.cmdline));
 	h = hash64_update(h, &hv->vcpu->ram_size, sizeof(hv->vcpu->ram_size));
 	return hash64_final(h);
+}
+
+/* The execution-point backend in use (enum execpoint_choice, as HELLO
+ * carries it), and how far the guest has run: 0 without a guest. */
+static uint32_t counter_in_use(void)
+{
+	return ft.v && ft.v->ep == &execpoint_pmu;
+}
+
+static uint64_t guest_count(void)
+{
+	return ft.v ? ft.v->point.count : 0;
 }
 
 /* ---------------------------------------------------------------- */
@@ -193,6 +216,8 @@ static void send_batches(void)
 		}
 		if (rc != 0)
 			break;
+		if (ft.send_seq < ft.sent_cap)
+			ft.sent_us[ft.send_seq] = log_uptime_us();
 		ft.send_off += size;
 		ft.send_seq++;
 	}
@@ -229,8 +254,11 @@ static void primary_got_msg(const struct ft_msg *m)
 			close_channel("malformed or impossible ACK");
 			return;
 		}
-		for (; ft.acked_seq < a.next_seq; ft.acked_seq++)
+		for (; ft.acked_seq < a.next_seq; ft.acked_seq++) {
 			ft.acked_off += batch_size_at(ft.acked_off);
+			if (ft.acked_seq < ft.sent_cap)
+				rtt_stats_add(ft.ack_rtt, log_uptime_us() - ft.sent_us[ft.acked_seq]);
+		}
 		ft.acked_event = a.next_event;
 		break;
 	default:
@@ -291,7 +319,7 @@ static void backup_got_msg(const struct ft_msg *m)
 			no = "malformed HELLO";
 		else if (h.guest_hash != guest_identity(ft.hv))
 			no = "the primary runs another guest (image, command line or RAM differ)";
-		else if (h.counter != (uint32_t)(ft.v->ep == &execpoint_pmu))
+		else if (h.counter != counter_in_use())
 			no = "the primary counts execution points with another backend";
 		if (no) {
 			log_error("ft", "refusing primary %s: %s", peer_str(), no);
@@ -408,8 +436,8 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	(void)arg;
 	if (err != ERR_OK)
 		return err;
-	struct ft_hello h = { FT_PROTO_VERSION, (uint32_t)(ft.v->ep == &execpoint_pmu),
-			      guest_identity(ft.hv), ft.v->ram_size };
+	struct ft_hello h = { FT_PROTO_VERSION, counter_in_use(), guest_identity(ft.hv),
+			      ft.v ? ft.v->ram_size : 0 };
 	uint8_t buf[FT_HELLO_SIZE];
 	ft_hello_encode(&h, buf);
 	send_msg(FT_MSG_HELLO, buf, sizeof(buf));
@@ -484,7 +512,7 @@ static void heartbeat_tick(uint64_t now)
 		struct ft_heartbeat hb = { (uint8_t)ft.role, ++ft.hb_seq, (uint32_t)now,
 					   ft.role == FT_ROLE_PRIMARY ? ft.log->appended
 								       : ft.recv_reader.next_event,
-					   ft.v->point.count };
+					   guest_count() };
 		ft_heartbeat_encode(&hb, buf);
 		struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, sizeof(buf), PBUF_RAM);
 		if (p) {
@@ -569,8 +597,9 @@ static void between_entries(struct vcpu *v)
 	}
 }
 
-/* The backup's replay reached the end of what it has: wait for more. */
-static int wait_more(void *ctx)
+/* The backup's reader (replay, or the benchmark) reached the end of what
+ * it has: wait for more. */
+int ft_channel_wait_more(void *ctx)
 {
 	(void)ctx;
 	size_t have = ft.log->len;
@@ -598,13 +627,14 @@ void ft_print_status(void)
 	}
 	uint64_t secs = (now_ms() - ft.start_ms) / 1000 + 1;
 	if (ft.role == FT_ROLE_PRIMARY)
-		log_info("ft", "primary: peer %s %s; log %llu events, %llu batches; sent %llu, acked %llu "
-			       "batches (event %llu); unacked %llu KiB; %llu events/s; %llu pauses; "
-			       "%llu connects, %llu resets",
+		log_info("ft", "primary: peer %s %s; log %llu events, %llu batches, %llu bytes; sent %llu, "
+			       "acked %llu batches (event %llu); unacked %llu KiB; %llu events/s; "
+			       "%llu pauses; %llu connects, %llu resets",
 			 peer_str(), ft.welcomed ? "streaming" : "not connected",
 			 (unsigned long long)ft.log->appended, (unsigned long long)ft.log->seq,
-			 (unsigned long long)ft.send_seq, (unsigned long long)ft.acked_seq,
-			 (unsigned long long)ft.acked_event, (unsigned long long)(unacked_bytes() / 1024),
+			 (unsigned long long)ft.log->len, (unsigned long long)ft.send_seq,
+			 (unsigned long long)ft.acked_seq, (unsigned long long)ft.acked_event,
+			 (unsigned long long)(unacked_bytes() / 1024),
 			 (unsigned long long)(ft.log->appended / secs), (unsigned long long)ft.pauses,
 			 (unsigned long long)ft.connects, (unsigned long long)ft.resets);
 	else
@@ -616,7 +646,7 @@ void ft_print_status(void)
 			 (unsigned long long)ft.batches_in,
 			 (unsigned long long)event_log_read_index(ft.log),
 			 (unsigned long long)(ft.recv_reader.next_event - event_log_read_index(ft.log)),
-			 (long long)(ft.peer_hb.count > ft.v->point.count ? ft.peer_hb.count - ft.v->point.count : 0),
+			 (long long)(ft.peer_hb.count > guest_count() ? ft.peer_hb.count - guest_count() : 0),
 			 (unsigned long long)ft.bad_batches,
 			 (unsigned long long)(event_log_read_index(ft.log) / secs));
 	log_info("ft", "heartbeats: %llu heard from %s, peer %s", (unsigned long long)ft.hb_heard,
@@ -641,15 +671,33 @@ static int open_endpoints(void)
 	return 0;
 }
 
+int ft_channel_wait_acked(void)
+{
+	/* A backup that never showed up may still come and catch up. */
+	while (ft.acked_seq < ft.log->seq && !(ft.peer_silent && ft.ever_heard))
+		service(now_ms());
+	return ft.acked_seq >= ft.log->seq ? 0 : -1;
+}
+
+void ft_channel_flush_ack(void)
+{
+	while (ft.conn && ft.welcomed && ft.ack_pending)
+		service(now_ms());
+}
+
+void ft_channel_time_acks(uint64_t *sent_us, size_t n, struct rtt_stats *rtt)
+{
+	ft.sent_us = sent_us;
+	ft.sent_cap = sent_us ? n : 0;
+	ft.ack_rtt = rtt;
+}
+
 /* The primary's guest has stopped: hand the backup everything. */
 static void primary_drain(void)
 {
 	log_info("ft", "guest stopped; waiting for the backup to acknowledge all %llu events",
 		 (unsigned long long)ft.log->appended);
-	/* A backup that never showed up may still come and catch up. */
-	while (ft.acked_seq < ft.log->seq && !(ft.peer_silent && ft.ever_heard))
-		service(now_ms());
-	if (ft.acked_seq >= ft.log->seq)
+	if (ft_channel_wait_acked() == 0)
 		log_info("ft", "all %llu events (%llu batches) acknowledged by the backup",
 			 (unsigned long long)ft.log->appended, (unsigned long long)ft.log->seq);
 	else
@@ -657,14 +705,13 @@ static void primary_drain(void)
 			  (unsigned long long)ft.acked_seq, (unsigned long long)ft.log->seq);
 }
 
-void ft_run(struct hv_state *hv)
+void ft_channel_open(struct hv_state *hv, size_t log_bytes)
 {
 	const struct ftv_config *c = &hv->config;
-	struct vcpu *v = hv->vcpu;
 	memset(&ft, 0, sizeof(ft));
 	ft.role = (enum ft_role)c->ft_role;
 	ft.hv = hv;
-	ft.v = v;
+	ft.v = hv->vcpu;
 	ft.log = &hv->log;
 	ft.port = (uint16_t)c->ft_port;
 	ft.hb_port = (uint16_t)c->ft_hb_port;
@@ -673,9 +720,9 @@ void ft_run(struct hv_state *hv)
 	ft.start_ms = now_ms();
 	log_reader_init(&ft.recv_reader);
 
-	if (!ft.log->buf && event_log_init(ft.log, c->replay_log_mb * MIB, LOG_BATCH_BYTES) != 0) {
+	if (!ft.log->buf && event_log_init(ft.log, log_bytes, LOG_BATCH_BYTES) != 0) {
 		log_error("ft", "out of heap for a %llu MiB log (raise hv.heap_mb)",
-			  (unsigned long long)c->replay_log_mb);
+			  (unsigned long long)(log_bytes / MIB));
 		hv_stop(STOP_MEMORY);
 	}
 	uint8_t *rxbuf = malloc(FT_MSG_HEADER_SIZE + FT_MSG_MAX_PAYLOAD);
@@ -688,18 +735,26 @@ void ft_run(struct hv_state *hv)
 		       "silence after %llu ms",
 		 role_name(ft.role), peer_str(), ft.port, ft.hb_port,
 		 (unsigned long long)c->ft_hb_interval_ms, (unsigned long long)c->ft_hb_timeout_ms);
+}
 
+void ft_run(struct hv_state *hv)
+{
+	const struct ftv_config *c = &hv->config;
+	struct vcpu *v = hv->vcpu;
+	ft_channel_open(hv, c->replay_log_mb * MIB);
 	v->nd->hash_interval = (uint32_t)c->replay_hash_interval;
 	v->nd->memhash_interval = (uint32_t)c->replay_memhash_interval;
 	v->nd->checkpoint_every = CHECKPOINT_EVERY;
 	v->service = between_entries;
 	if (ft.role == FT_ROLE_PRIMARY) {
 		nd_init(v->nd, ND_RECORD, ft.log);
+		uint64_t t0 = log_uptime_us();
 		vcpu_run(v);
-		log_info("ft", "primary's guest: %s", v->stop_reason);
+		log_info("ft", "primary's guest: %s; it ran for %llu ms", v->stop_reason,
+			 (unsigned long long)((log_uptime_us() - t0) / 1000));
 		primary_drain();
 	} else {
-		ft.log->wait_more = wait_more;
+		ft.log->wait_more = ft_channel_wait_more;
 		nd_init(v->nd, ND_REPLAY, ft.log);
 		vcpu_run(v);
 		if (v->stop_code == STOP_DIVERGED || !v->nd->ended)

@@ -23,11 +23,6 @@ void log_set_level(unsigned level)
 	log_state.level = level;
 }
 
-uint64_t log_tsc_hz(void)
-{
-	return log_state.tsc_hz;
-}
-
 uint64_t log_uptime_us(void)
 {
 	uint64_t ticks = cpu_rdtsc() - log_state.tsc_at_boot;

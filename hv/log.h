@@ -10,7 +10,6 @@
 void log_init(uint64_t tsc_at_boot, uint64_t tsc_hz);
 void log_set_level(unsigned level);
 uint64_t log_uptime_us(void);
-uint64_t log_tsc_hz(void);
 
 void log_vmsg(unsigned level, const char *subsys, const char *fmt, va_list ap);
 void log_error(const char *subsys, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

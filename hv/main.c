@@ -13,11 +13,13 @@
 #include "../arch/x86_64/segments.h"
 #include "../drivers/serial.h"
 #include "../net/net.h"
+#include "../net/netbench.h"
 #include "ept.h"
 #include "guest_image.h"
 #include "heap.h"
 #include "hv_state.h"
 #include "ft.h"
+#include "ft_bench.h"
 #include "log.h"
 #include "replay_check.h"
 #include "shell.h"
@@ -190,9 +192,12 @@ void hv_main(struct boot_info *bi)
 	setup_memory();
 	if (hv.config.console_autorun[0])
 		shell_run_script(&hv, hv.config.console_autorun);
-	/* Before VT-x: the network must be up even where the guest cannot run. */
-	if (net_init(&hv.config) != 0)
+	/* Before VT-x: the network must be up even where the guest cannot run,
+	 * and so must the network benchmarks. */
+	if (net_init(&hv.config) != 0 || netbench_run(&hv.config) != 0)
 		hv_stop(STOP_CONFIG);
+	if (hv.config.ft_bench_mb)
+		ft_bench(&hv);
 
 	uint64_t ram_size = hv.config.guest_ram_mb * MIB;
 	check_guest_image(ram_size);
@@ -216,7 +221,8 @@ void hv_main(struct boot_info *bi)
 			hv_stop(ok == 0 ? STOP_GUEST_PASSED : STOP_DIVERGED);
 		shell_loop(&hv);
 	}
-	if (hv.config.ft_role != FT_ROLE_NONE) {
+	/* With ft.bench_mb the role went to the benchmark. */
+	if (hv.config.ft_role != FT_ROLE_NONE && !hv.config.ft_bench_mb) {
 		if (!hv.exact_points) {
 			log_error("ft", "ft.role needs an exact execution-point counter");
 			hv_stop(STOP_VMX_SETUP);

@@ -24,15 +24,6 @@ void nd_init(struct nondet *nd, enum nd_mode mode, struct event_log *log)
 	nd->checkpoint_every = ce;
 }
 
-const char *nd_mode_name(enum nd_mode mode)
-{
-	switch (mode) {
-	case ND_RECORD: return "record";
-	case ND_REPLAY: return "replay";
-	default: return "live";
-	}
-}
-
 /* ---- recording ---- */
 
 static void count_event(struct nondet *nd, const struct ev *e)

@@ -40,7 +40,6 @@ struct nondet {
 typedef uint64_t (*nd_live_fn)(struct vcpu *v, uint32_t reg);
 
 void nd_init(struct nondet *nd, enum nd_mode mode, struct event_log *log);
-const char *nd_mode_name(enum nd_mode mode);
 
 /* Inputs. */
 uint64_t nd_tsc(struct vcpu *v, enum ev_tsc_source source);

@@ -71,7 +71,8 @@ void vmx_print_plan(const struct vmx_plan *plan)
 		 plan->vpid ? "on" : "off");
 	for (size_t i = 0; i < n; i++)
 		if (plan->dropped[t[i].kind] & t[i].bit)
-			log_warn("vmx", "no %s: %s", t[i].name, t[i].why);
+			log_warn("vmx", "no %s (%s control): %s", t[i].name,
+				 vmx_ctl_kind_name(t[i].kind), t[i].why);
 }
 
 int vmx_on(const struct vmx_plan *plan)

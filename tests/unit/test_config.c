@@ -213,6 +213,32 @@ static void test_range(void **state)
 	expect_error("hv.timer_slice = 1000000001\n", 1, "out of range");
 }
 
+/* The benchmarks' keys: off by default, a sender of 16 MiB when asked. */
+static void test_bench_keys(void **state)
+{
+	(void)state;
+	struct ftv_config c;
+	struct config_error e;
+	assert_int_equal(parse("", &c, &e), 0);
+	assert_int_equal(c.net_bench, NET_BENCH_OFF);
+	assert_int_equal(c.net_bench_peer, 0);
+	assert_int_equal(c.net_bench_mb, 16);
+	assert_int_equal(c.ft_bench_mb, 0);
+	assert_int_equal(parse("net.bench = send\nnet.bench_peer = 10.77.0.21\nnet.bench_mb = 4096\n"
+			       "ft.bench_mb = 1024\n", &c, &e), 0);
+	assert_int_equal(c.net_bench, NET_BENCH_SEND);
+	assert_int_equal(c.net_bench_peer, 0x0a4d0015);
+	assert_int_equal(c.net_bench_mb, 4096);
+	assert_int_equal(c.ft_bench_mb, 1024);
+	assert_int_equal(parse("net.bench = sink\n", &c, &e), 0);
+	assert_int_equal(c.net_bench, NET_BENCH_SINK);
+	expect_error("net.bench = on\n", 1, "not one of the allowed values");
+	expect_error("net.bench_peer = 10.77.0\n", 1, "not an IPv4 address");
+	expect_error("net.bench_mb = 0\n", 1, "out of range");
+	expect_error("net.bench_mb = 4097\n", 1, "out of range");
+	expect_error("ft.bench_mb = 1025\n", 1, "out of range");
+}
+
 static void test_hex_numbers(void **state)
 {
 	(void)state;
@@ -331,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_key),
 		cmocka_unit_test(test_bad_number),
 		cmocka_unit_test(test_range),
+		cmocka_unit_test(test_bench_keys),
 		cmocka_unit_test(test_hex_numbers),
 		cmocka_unit_test(test_uint64_overflow),
 		cmocka_unit_test(test_bad_choice),
