@@ -92,8 +92,7 @@ say "the backup accepted the primary's log stream; replaying live"
 wait_for backup 'checkpoint 40:' 300
 say "both consoles show the same checkpoints: $(grep -ac 'checkpoint .* matched' "$dir/backup/console") state hashes matched so far"
 say "killing the primary (its emulator, pid ${pids[2]})"
-kill -TERM "${pids[2]}"
-wait "${pids[2]}" 2>/dev/null || true
+{ kill -TERM "${pids[2]}"; wait "${pids[2]}" || true; } 2>/dev/null
 wait_for backup 'silent for [0-9]+ ms: noticed by the backup' 60
 wait_for backup 'backup replay stopped' 30
 sleep 2

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hv/base64.h"
 #include "hv/log_codec.h"
 
 #define EXIT_DIFFERENT 1
@@ -324,60 +325,6 @@ static int cmd_diff(const char *path_a, const char *path_b)
 
 /* ---- extract ---- */
 
-/* 0..63 for a base64 character of the standard alphabet, -1 otherwise. */
-static int base64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Decodes base64 text with no whitespace into out (room for len / 4 * 3
- * bytes). '=' may only pad the last group. Returns the byte count, or -1
- * with 'why' set.
- */
-static long base64_decode(const char *text, size_t len, uint8_t *out, char *why, size_t why_size)
-{
-	if (len % 4) {
-		snprintf(why, why_size, "%zu base64 characters, not a multiple of 4 (block cut short?)",
-			 len);
-		return -1;
-	}
-	size_t n = 0;
-	for (size_t g = 0; g < len; g += 4) {
-		int last = g + 4 == len;
-		uint32_t bits = 0;
-		int pad = 0;
-		for (int k = 0; k < 4; k++) {
-			char c = text[g + k];
-			int v = base64_value(c);
-			if (c == '=' && last && k >= 2) {
-				pad++;
-				v = 0;
-			} else if (v < 0 || pad) {
-				snprintf(why, why_size, "bad base64 character '%c' at position %zu", c,
-					 g + k);
-				return -1;
-			}
-			bits = bits << 6 | (uint32_t)v;
-		}
-		out[n++] = (uint8_t)(bits >> 16);
-		if (pad < 2)
-			out[n++] = (uint8_t)(bits >> 8);
-		if (pad < 1)
-			out[n++] = (uint8_t)bits;
-	}
-	return (long)n;
-}
 
 /* One line of the capture: [start, end) without its "\n" or "\r\n". */
 struct line {
@@ -428,7 +375,7 @@ static long collect_block(const char *text, size_t len, char *b64, char *why, si
 		if (line_has(&l, LOG_END_MARKER))
 			return (long)n;
 		for (const char *p = l.start; p < l.end; p++) {
-			if (base64_value(*p) < 0 && *p != '=') {
+			if (base64_char_value(*p) < 0 && *p != '=') {
 				snprintf(why, why_size,
 					 "line %zu: unexpected character 0x%02x inside the log block",
 					 l.number, (unsigned char)*p);
