@@ -12,6 +12,10 @@
 #include "event.h"
 #include "log_codec.h"
 
+/* One batch: small enough to send often, and the largest batch the
+ * logging channel carries. Recorder, sender and receiver all use this. */
+#define EVENT_LOG_BATCH_BYTES 4096
+
 struct event_log {
 	uint8_t *buf;              /* finished batches */
 	size_t cap, len;

@@ -23,7 +23,6 @@
 #include "vmexit.h"
 
 #define MIB (1ull << 20)
-#define LOG_BATCH_BYTES 4096
 #define RECONNECT_MS 500
 #define HANDSHAKE_MS 3000      /* a connection must be welcomed within this */
 #define FLUSH_MS 5           /* the longest an event waits in an open batch */
@@ -130,8 +129,8 @@ static uint64_t guest_count(void)
  * message is never cut in two on the wire. */
 static int send_msg(enum ft_msg_type type, const void *payload, uint32_t len)
 {
-	static uint8_t msg[FT_MSG_HEADER_SIZE + LOG_BATCH_BYTES];
-	if (!ft.conn || len > LOG_BATCH_BYTES || tcp_sndbuf(ft.conn) < FT_MSG_HEADER_SIZE + len)
+	static uint8_t msg[FT_MSG_HEADER_SIZE + EVENT_LOG_BATCH_BYTES];
+	if (!ft.conn || len > EVENT_LOG_BATCH_BYTES || tcp_sndbuf(ft.conn) < FT_MSG_HEADER_SIZE + len)
 		return -1;
 	ft_msg_header(msg, type, len);
 	memcpy(msg + FT_MSG_HEADER_SIZE, payload, len);
@@ -720,7 +719,7 @@ void ft_channel_open(struct hv_state *hv, size_t log_bytes)
 	ft.start_ms = now_ms();
 	log_reader_init(&ft.recv_reader);
 
-	if (!ft.log->buf && event_log_init(ft.log, log_bytes, LOG_BATCH_BYTES) != 0) {
+	if (!ft.log->buf && event_log_init(ft.log, log_bytes, EVENT_LOG_BATCH_BYTES) != 0) {
 		log_error("ft", "out of heap for a %llu MiB log (raise hv.heap_mb)",
 			  (unsigned long long)(log_bytes / MIB));
 		hv_stop(STOP_MEMORY);

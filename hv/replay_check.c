@@ -16,7 +16,6 @@
 #include "../arch/x86_64/cpu.h"
 
 #define MIB (1ull << 20)
-#define LOG_BATCH_BYTES 4096    /* one record-log batch: small enough to send often */
 
 struct run_stats {
 	uint64_t instructions;   /* execution-point count */
@@ -126,7 +125,7 @@ int replay_check(struct hv_state *hv, const struct replay_check_options *opt)
 	int bench = opt->bench;
 
 	if (!hv->log.buf &&
-	    event_log_init(&hv->log, hv->config.replay_log_mb * MIB, LOG_BATCH_BYTES) != 0) {
+	    event_log_init(&hv->log, hv->config.replay_log_mb * MIB, EVENT_LOG_BATCH_BYTES) != 0) {
 		log_error("replay", "out of heap for a %llu MiB record log (lower replay.log_mb or "
 				    "raise hv.heap_mb)", (unsigned long long)hv->config.replay_log_mb);
 		return -1;
