@@ -1,6 +1,7 @@
 /*
- * Intel 82540EM driver, the NIC that both QEMU and Bochs emulate. Polled:
- * interrupts stay masked. One receive ring and one transmit ring of legacy
+ * Intel 82540EM driver, the NIC that both QEMU and Bochs emulate. Polled;
+ * its interrupt (receive and link causes, throttled) only tells the host
+ * to poll now. One receive ring and one transmit ring of legacy
  * descriptors with 2 KiB buffers from the heap, which is identity-mapped,
  * so a buffer's address is also its DMA address.
  *
@@ -39,6 +40,8 @@
 #define REPORT_INTERVAL_US 1000000    /* error counters to the console, at most this often */
 #define STUCK_LIMIT_US 200000         /* no ring progress for this long: reset */
 #define STUCK_LIMIT_MAX_US 25600000   /* a NIC that keeps sticking is reset less often */
+#define IRQ_CAUSES (E1000_INT_RXT0 | E1000_INT_RXO | E1000_INT_RXDMT0 | E1000_INT_LSC)
+#define IRQ_THROTTLE 100              /* at most one interrupt per 25.6 us */
 
 struct e1000 {
 	struct nic nic;
@@ -54,6 +57,7 @@ struct e1000 {
 	int rx_discarding;            /* inside a frame that spans buffers: drop to its end */
 	int link;                     /* STATUS.LU at the last sample */
 	int dead;                     /* a reset failed: the NIC is out of service */
+	int irq_on;                   /* IRQ_CAUSES enabled (again after every reset) */
 	uint64_t tx_progress_us, rx_progress_us;
 	uint64_t stuck_limit_us;
 	uint32_t rx_last_rdh;         /* RDH at the last sample */
@@ -135,8 +139,8 @@ static int read_mac(struct e1000 *e)
 	return 0;
 }
 
-/* Reset with every interrupt masked: ftvisor polls, and the firmware's
- * driver may have left the NIC running. */
+/* Reset with every interrupt masked: the firmware's driver may have left
+ * the NIC running; init_hardware() enables ours again. */
 static int reset_hardware(struct e1000 *e)
 {
 	reg_write(e, E1000_IMC, E1000_IMC_ALL);
@@ -216,6 +220,9 @@ static int init_hardware(struct e1000 *e)
 	(void)reg_read(e, E1000_GPTC);
 	setup_tx(e);
 	setup_rx(e);
+	reg_write(e, E1000_ITR, IRQ_THROTTLE);
+	if (e->irq_on)
+		reg_write(e, E1000_IMS, IRQ_CAUSES);
 	uint64_t now = log_uptime_us();
 	e->link = (reg_read(e, E1000_STATUS) & E1000_STATUS_LU) != 0;
 	e->tx_progress_us = e->rx_progress_us = now;
@@ -451,12 +458,35 @@ static int e1000_reset(struct nic *nic)
 	return 0;
 }
 
+static void e1000_irq_enable(struct nic *nic, int on)
+{
+	struct e1000 *e = nic->priv;
+	e->irq_on = on;
+	reg_write(e, on ? E1000_IMS : E1000_IMC, on ? IRQ_CAUSES : E1000_IMC_ALL);
+}
+
+static void e1000_irq_raise(struct nic *nic)
+{
+	struct e1000 *e = nic->priv;
+	reg_write(e, E1000_IMS, E1000_INT_RXT0);
+	reg_write(e, E1000_ICS, E1000_INT_RXT0);
+}
+
+static uint32_t e1000_irq_ack(struct nic *nic)
+{
+	struct e1000 *e = nic->priv;
+	return reg_read(e, E1000_ICR);
+}
+
 static const struct nic_ops e1000_ops = {
 	.send = e1000_send,
 	.poll = e1000_poll,
 	.link_up = e1000_link_up,
 	.stats = e1000_stats,
 	.reset = e1000_reset,
+	.irq_enable = e1000_irq_enable,
+	.irq_raise = e1000_irq_raise,
+	.irq_ack = e1000_irq_ack,
 };
 
 static int allocate_rings(struct e1000 *e)
@@ -502,6 +532,7 @@ enum nic_probe_result e1000_probe(struct nic **out)
 	e->stuck_limit_us = STUCK_LIMIT_US;
 	e->nic.name = "e1000";
 	e->nic.ops = &e1000_ops;
+	e->nic.pci = &e->pci;
 	e->nic.priv = e;
 	snprintf(e->nic.where, sizeof(e->nic.where), "Intel 82540EM at PCI %02x:%02x.%x",
 		 pci.bus, pci.dev, pci.fn);

@@ -17,6 +17,9 @@
 #define E1000_STATUS 0x0008
 #define E1000_EERD 0x0014           /* EEPROM read, without bit-banging */
 #define E1000_ICR 0x00c0            /* interrupt cause: clear on read */
+#define E1000_ITR 0x00c4            /* interrupt throttling, in 256 ns units */
+#define E1000_ICS 0x00c8            /* interrupt cause set */
+#define E1000_IMS 0x00d0            /* interrupt mask set */
 #define E1000_IMC 0x00d8            /* interrupt mask clear */
 
 #define E1000_CTRL_LRST (1u << 3)   /* link reset */
@@ -36,6 +39,12 @@
 #define E1000_EERD_DATA_SHIFT 16
 
 #define E1000_IMC_ALL 0xffffffffu
+
+/* Interrupt causes (ICR, ICS, IMS, IMC) */
+#define E1000_INT_LSC (1u << 2)     /* link status change */
+#define E1000_INT_RXDMT0 (1u << 4)  /* receive descriptors running low */
+#define E1000_INT_RXO (1u << 6)     /* receiver overrun */
+#define E1000_INT_RXT0 (1u << 7)    /* receive timer: frames arrived */
 
 /* Receive */
 #define E1000_RCTL 0x0100

@@ -1,7 +1,8 @@
 /*
  * The hypervisor's own network card, whatever its model: one small
  * interface so that the network stack (net/) never knows which driver runs.
- * Drivers poll: no interrupts reach the hypervisor.
+ * Drivers are polled; an interrupt only says "poll now" (nic_irq.h routes
+ * it and wakes the host), so a driver without interrupts still works.
  */
 #ifndef FTV_DRIVERS_NIC_H
 #define FTV_DRIVERS_NIC_H
@@ -10,6 +11,8 @@
 #include <stdint.h>
 
 #define NIC_MAC_LEN 6
+
+struct pci_dev;
 
 /* send() results. */
 #define NIC_OK 0
@@ -47,6 +50,13 @@ struct nic_ops {
 	void (*stats)(struct nic *nic, struct nic_stats *out);
 	/* Resets and re-initialises the hardware. 0 on success. */
 	int (*reset)(struct nic *nic);
+	/* Interrupts; NULL when the driver has none. irq_enable: the causes
+	 * poll() serves (receive, link) on or off. irq_raise: assert the line
+	 * once, for the routing probe. irq_ack: read and clear the causes
+	 * (deasserting the line); 0 when the NIC was not interrupting. */
+	void (*irq_enable)(struct nic *nic, int on);
+	void (*irq_raise)(struct nic *nic);
+	uint32_t (*irq_ack)(struct nic *nic);
 };
 
 struct nic {
@@ -54,6 +64,7 @@ struct nic {
 	char where[64];            /* model and location, for the console */
 	uint8_t mac[NIC_MAC_LEN];
 	const struct nic_ops *ops;
+	const struct pci_dev *pci; /* where its interrupt comes from; NULL if not PCI */
 	void *priv;                /* the driver's own state */
 	struct nic_stats stats;
 };

@@ -50,7 +50,7 @@ uint16_t pci_read16(const struct pci_dev *d, uint8_t offset)
 	return cpu_inw((uint16_t)(PCI_CONFIG_DATA_PORT + (offset & PCI_DATA_LANE_MASK)));
 }
 
-static uint8_t pci_read8(const struct pci_dev *d, uint8_t offset)
+uint8_t pci_read8(const struct pci_dev *d, uint8_t offset)
 {
 	return (uint8_t)(pci_read32(d, offset) >> (8 * (offset & 3)));
 }

@@ -16,6 +16,8 @@
 #define PCI_HEADER_TYPE 0x0e
 #define PCI_BAR0 0x10
 #define PCI_BAR_COUNT 6
+#define PCI_INTERRUPT_LINE 0x3c  /* the legacy IRQ the firmware routed INTx to */
+#define PCI_INTERRUPT_PIN 0x3d   /* 0: none, 1-4: INTA-INTD */
 
 #define PCI_COMMAND_MEMORY (1u << 1)
 #define PCI_COMMAND_MASTER (1u << 2)
@@ -36,6 +38,7 @@ int pci_bar_decode(uint32_t lo, uint32_t hi, uint64_t *base, int *is64);
 
 uint32_t pci_read32(const struct pci_dev *d, uint8_t offset);
 uint16_t pci_read16(const struct pci_dev *d, uint8_t offset);
+uint8_t pci_read8(const struct pci_dev *d, uint8_t offset);
 void pci_write16(const struct pci_dev *d, uint8_t offset, uint16_t value);
 
 /* Scans every bus, device and function. 0 and *out filled when found. */

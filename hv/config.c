@@ -19,6 +19,7 @@ static const char *const counters[] = { "auto", "emulator", "pmu", NULL };
 static const char *const yes_no[] = { "no", "yes", NULL };
 static const char *const ft_roles[] = { "none", "primary", "backup", NULL };
 static const char *const net_benches[] = { "off", "sink", "send", NULL };
+static const char *const net_irqs[] = { "auto", "off", NULL };
 
 #define OFF(field) offsetof(struct ftv_config, field)
 
@@ -53,6 +54,8 @@ static const struct config_key config_keys[] = {
 	{ "net.netmask", KEY_IPV4, OFF(net_netmask), 0, 0, NULL, "IPv4 netmask" },
 	{ "net.gateway", KEY_IPV4, OFF(net_gateway), 0, 0, NULL, "IPv4 default gateway" },
 	{ "net.mtu", KEY_NUMBER, OFF(net_mtu), 576, 1500, NULL, "MTU of the server's NIC" },
+	{ "net.irq", KEY_CHOICE, OFF(net_irq), 0, 0, net_irqs,
+	  "NIC interrupts: auto (probe the route, else poll) or off (always poll)" },
 	{ "net.bench", KEY_CHOICE, OFF(net_bench), 0, 0, net_benches,
 	  "plain-TCP benchmark at start: off, sink (listen and echo) or send" },
 	{ "net.bench_peer", KEY_IPV4, OFF(net_bench_peer), 0, 0, NULL,

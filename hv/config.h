@@ -41,6 +41,7 @@ struct ftv_config {
 	/* networking (IPv4 addresses in host byte order; 0 = unset) */
 	uint32_t net_ip, net_netmask, net_gateway;
 	uint32_t net_mtu;
+	uint32_t net_irq;             /* enum net_irq_mode */
 	uint32_t net_bench;           /* enum net_bench: plain-TCP benchmark at start */
 	uint32_t net_bench_peer;      /* the sink a sender connects to */
 	uint64_t net_bench_mb;        /* what the sender pushes */
@@ -60,6 +61,7 @@ struct ftv_config {
 };
 
 enum net_bench { NET_BENCH_OFF = 0, NET_BENCH_SINK = 1, NET_BENCH_SEND = 2 };
+enum net_irq_mode { NET_IRQ_AUTO = 0, NET_IRQ_OFF = 1 };
 
 enum ft_role { FT_ROLE_NONE = 0, FT_ROLE_PRIMARY = 1, FT_ROLE_BACKUP = 2 };
 

@@ -4,15 +4,13 @@
 
 #include "log.h"
 #include "vmcs.h"
-#include "../arch/x86_64/apic.h"
+#include "../arch/x86_64/irq.h"
 
 void exit_external_interrupt(struct vcpu *v, const struct vm_exit *e)
 {
 	(void)v;
-	/* Acknowledged on exit; nothing on the host wants interrupts yet. */
-	log_debug("vmx", "host interrupt vector %u during guest run",
-		  (unsigned)INTR_INFO_VECTOR(e->intr_info));
-	apic_eoi();
+	/* Acknowledged on exit: the same handler as when the host sleeps. */
+	irq_dispatch((uint8_t)INTR_INFO_VECTOR(e->intr_info));
 }
 
 void exit_interrupt_window(struct vcpu *v, const struct vm_exit *e)

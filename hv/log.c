@@ -23,11 +23,15 @@ void log_set_level(unsigned level)
 	log_state.level = level;
 }
 
-uint64_t log_uptime_us(void)
+uint64_t log_tsc_to_us(uint64_t ticks)
 {
-	uint64_t ticks = cpu_rdtsc() - log_state.tsc_at_boot;
 	/* Split to avoid overflowing ticks * 1e6 after a few hours at GHz rates. */
 	return ticks / log_state.tsc_hz * 1000000 + ticks % log_state.tsc_hz * 1000000 / log_state.tsc_hz;
+}
+
+uint64_t log_uptime_us(void)
+{
+	return log_tsc_to_us(cpu_rdtsc() - log_state.tsc_at_boot);
 }
 
 void log_vmsg(unsigned level, const char *subsys, const char *fmt, va_list ap)

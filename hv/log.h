@@ -10,6 +10,8 @@
 void log_init(uint64_t tsc_at_boot, uint64_t tsc_hz);
 void log_set_level(unsigned level);
 uint64_t log_uptime_us(void);
+/* A span of TSC ticks in microseconds. */
+uint64_t log_tsc_to_us(uint64_t ticks);
 
 void log_vmsg(unsigned level, const char *subsys, const char *fmt, va_list ap);
 void log_error(const char *subsys, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../arch/x86_64/apic.h"
+#include "../arch/x86_64/irq.h"
 #include "../arch/x86_64/paging.h"
 #include "../arch/x86_64/segments.h"
 #include "../drivers/serial.h"
@@ -190,11 +191,12 @@ void hv_main(struct boot_info *bi)
 	}
 	load_config();
 	setup_memory();
+	irq_init();
 	if (hv.config.console_autorun[0])
 		shell_run_script(&hv, hv.config.console_autorun);
 	/* Before VT-x: the network must be up even where the guest cannot run,
 	 * and so must the network benchmarks. */
-	if (net_init(&hv.config) != 0 || netbench_run(&hv.config) != 0)
+	if (net_init(&hv.config, bi->acpi_rsdp) != 0 || netbench_run(&hv.config) != 0)
 		hv_stop(STOP_CONFIG);
 	if (hv.config.ft_bench_mb)
 		ft_bench(&hv);

@@ -10,6 +10,7 @@
 #include "vcpu.h"
 #include "vmcs.h"
 #include "../arch/x86_64/cpu.h"
+#include "../arch/x86_64/irq.h"
 
 void nd_init(struct nondet *nd, enum nd_mode mode, struct event_log *log)
 {
@@ -152,12 +153,16 @@ void nd_idle(struct vcpu *v)
 		vlapic_advance(&v->lapic, vcpu_guest_tsc(v));
 		if (vlapic_pending(&v->lapic) >= 0)
 			return;
-		if (!vlapic_next_deadline(&v->lapic)) {
+		uint64_t due = vlapic_next_deadline(&v->lapic), now = vcpu_guest_tsc(v);
+		if (!due) {
 			vcpu_stop(v, STOP_GUEST_CRASHED,
 				  "guest halted at RIP 0x%llx with no timer armed: it would sleep forever",
 				  (unsigned long long)vmcs_read(VMCS_GUEST_RIP));
 			return;
 		}
+		/* The host sleeps too, until the guest's timer is due (or spins
+		 * where the host has no wake-up timer). */
+		irq_wait(due > now ? log_tsc_to_us(due - now) + 1 : 0);
 		cpu_pause();
 	}
 }

@@ -12,6 +12,9 @@
 #include "../drivers/serial.h"
 #include "../net/net.h"
 
+/* The serial port has no interrupt here: how often an idle console looks. */
+#define CONSOLE_WAKE_US 5000
+
 #define LINE_MAX 96
 #define DEFAULT_CHECK_EVENTS 10000
 
@@ -164,7 +167,7 @@ void shell_loop(struct hv_state *hv)
 		int c = serial_read_byte();
 		if (c < 0) {
 			net_poll();     /* the network is served while the console waits */
-			__asm__ volatile("pause");
+			net_wait(CONSOLE_WAKE_US);
 			continue;
 		}
 		if (c == '\r' || c == '\n') {

@@ -1,5 +1,6 @@
 #include "net.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "lwip/init.h"
@@ -12,6 +13,10 @@
 
 #include "frame_demux.h"
 #include "netif_nic.h"
+#include "../arch/x86_64/cpu.h"
+#include "../arch/x86_64/ioapic.h"
+#include "../arch/x86_64/irq.h"
+#include "../drivers/nic_irq.h"
 #include "../hv/log.h"
 
 /* Frames taken from the NIC per poll: bounds the time one poll can take. */
@@ -23,6 +28,7 @@ static struct {
 	struct netif netif;
 	struct netif_nic port;
 	struct frame_demux demux;
+	struct nic_irq irq;
 } net;
 
 static void format_ip(const ip4_addr_t *a, char *buf, int len)
@@ -49,7 +55,22 @@ static void follow_link(void)
 		netif_set_link_down(&net.netif);
 }
 
-int net_init(const struct ftv_config *cfg)
+/* Interrupt-driven receive when the NIC's interrupt can be routed. */
+static void setup_interrupt(const struct ftv_config *cfg, uint64_t rsdp)
+{
+	struct madt_info madt;
+	int have_madt;
+	net.irq.nic = net.nic;
+	if (cfg->net_irq == NET_IRQ_OFF) {
+		snprintf(net.irq.why_polled, sizeof(net.irq.why_polled), "net.irq = off");
+		log_info("net", "%s: receiving by polling (net.irq = off)", net.nic->name);
+		return;
+	}
+	unsigned pins = ioapic_discover(rsdp, &madt, &have_madt);
+	nic_irq_setup(&net.irq, net.nic, pins, have_madt ? &madt : NULL);
+}
+
+int net_init(const struct ftv_config *cfg, uint64_t rsdp)
 {
 	ip4_addr_t ip, mask, gw;
 	char sip[16], smask[16], sgw[16];
@@ -81,6 +102,7 @@ int net_init(const struct ftv_config *cfg)
 	net.demux.stack_ctx = &net.netif;
 	net.up = 1;
 	follow_link();
+	setup_interrupt(cfg, rsdp);
 
 	format_ip(&ip, sip, sizeof(sip));
 	format_ip(&mask, smask, sizeof(smask));
@@ -94,9 +116,23 @@ void net_poll(void)
 {
 	if (!net.up)
 		return;
+	net.irq.pending = 0;
 	net.nic->ops->poll(net.nic, frame_demux_deliver, &net.demux, POLL_BUDGET);
 	follow_link();
 	sys_check_timeouts();
+}
+
+int net_rx_pending(void)
+{
+	return net.irq.pending;
+}
+
+void net_wait(uint64_t max_us)
+{
+	if (net.irq.active && !net.irq.pending)
+		irq_wait(max_us);
+	else if (!net.irq.active)
+		cpu_pause();
 }
 
 void net_set_foreign_rx(nic_rx_fn fn, void *ctx)
@@ -150,6 +186,12 @@ void net_print_status(void)
 	console_printf("%s: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s\n", net.nic->name,
 		       net.nic->where, m[0], m[1], m[2], m[3], m[4], m[5],
 		       net.nic->ops->link_up(net.nic) ? "up" : "down");
+	if (net.irq.active)
+		console_printf("  interrupt: I/O APIC pin %u, vector 0x%02x, %llu taken, %llu unclaimed\n",
+			       net.irq.route.pin, IRQ_VECTOR_NIC, (unsigned long long)net.irq.taken,
+			       (unsigned long long)net.irq.unclaimed);
+	else
+		console_printf("  interrupt: none, receiving by polling (%s)\n", net.irq.why_polled);
 	net.nic->ops->stats(net.nic, &s);
 	console_printf("  rx %llu frames %llu bytes, tx %llu frames %llu bytes\n",
 		       (unsigned long long)s.rx_frames, (unsigned long long)s.rx_bytes,

@@ -21,6 +21,7 @@
 #define PING_ROUNDS 200
 #define CONNECT_RETRY_MS 500       /* a connection not up by then is tried again */
 #define IDLE_LIMIT_MS 60000        /* no progress for this long: give up */
+#define WAKE_US 1000               /* longest sleep between polls when nothing arrives */
 
 /* Both sides go WAITING -> BULK -> PINGS -> DONE, or end FAILED. */
 enum phase { WAITING, BULK, PINGS, DONE, FAILED };
@@ -397,6 +398,7 @@ int netbench_run(const struct ftv_config *cfg)
 	}
 	while (nb.phase != DONE && nb.phase != FAILED) {
 		net_poll();
+		net_wait(WAKE_US);
 		uint64_t now = now_ms();
 		if (nb.sender && nb.phase == WAITING && now >= nb.next_connect_ms)
 			connect_to_sink();

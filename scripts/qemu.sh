@@ -7,6 +7,8 @@
 # through isa-debug-exit: code * 2 + 1. FTV_TIMEOUT bounds the run (seconds).
 # FTV_QEMU_TAP=TAP gives the machine an e1000 NIC on that existing tap
 # (scripts/netns.sh makes them), with MAC FTV_QEMU_MAC; otherwise no NIC.
+# FTV_QEMU_CONSOLE_IN=FIFO (with SERIAL_LOG): what is written into that
+# existing FIFO is typed on ftvisor's console (tests drive the console).
 set -euo pipefail
 esp=$1
 log=${2:-}
@@ -37,6 +39,14 @@ fi
 
 serial=(-serial stdio)
 [ -n "$log" ] && serial=(-serial "file:$log")
+if [ -n "$log" ] && [ -n "${FTV_QEMU_CONSOLE_IN:-}" ]; then
+	# QEMU's pipe backend reads PATH.in and writes PATH.out; the log file
+	# gets a copy of the output, so PATH.out is only drained.
+	ln -s "$FTV_QEMU_CONSOLE_IN" "$dir/console.in"
+	mkfifo "$dir/console.out"
+	cat "$dir/console.out" >/dev/null &
+	serial=(-chardev "pipe,id=console,path=$dir/console,logfile=$log" -serial chardev:console)
+fi
 cmd=(qemu-system-x86_64 -machine q35 "${accel[@]}" -m "$mem" -bios "$ovmf" -nographic
 	-monitor none "${serial[@]}" "${net[@]}" -no-reboot
 	-drive "if=none,id=esp,format=raw,file=$disk" -device "virtio-blk-pci,drive=esp"

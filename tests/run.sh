@@ -9,7 +9,7 @@ BUILD=${BUILD:-$ROOT/build}
 mode=${1:-all}
 shift || true
 only=("$@")
-OUT=$BUILD/test-results
+OUT=${TEST_OUT:-$BUILD/test-results}
 rm -rf "$OUT"
 mkdir -p "$OUT"
 passed=0

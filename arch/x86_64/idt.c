@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "irq.h"
+
 struct idt_gate {
 	uint16_t offset_low;
 	uint16_t selector;
@@ -19,21 +21,28 @@ struct idt_gate {
 #define VECTOR_MC 18
 
 extern const uint64_t exception_stubs[32];
+extern const char irq_stubs[];
 static struct idt_gate idt[IDT_ENTRIES] __attribute__((aligned(16)));
+
+static void set_gate(unsigned v, uint64_t handler)
+{
+	idt[v].offset_low = (uint16_t)handler;
+	idt[v].offset_mid = (uint16_t)(handler >> 16);
+	idt[v].offset_high = (uint32_t)(handler >> 32);
+	idt[v].selector = HOST_CS_SEL;
+	idt[v].type_attr = GATE_INTERRUPT_PRESENT;
+}
 
 void idt_install(void)
 {
 	memset(idt, 0, sizeof(idt));
-	for (unsigned v = 0; v < 32; v++) {
-		uint64_t handler = exception_stubs[v];
-		idt[v].offset_low = (uint16_t)handler;
-		idt[v].offset_mid = (uint16_t)(handler >> 16);
-		idt[v].offset_high = (uint32_t)(handler >> 32);
-		idt[v].selector = HOST_CS_SEL;
-		idt[v].type_attr = GATE_INTERRUPT_PRESENT;
+	for (unsigned v = 0; v < IRQ_FIRST_VECTOR; v++) {
+		set_gate(v, exception_stubs[v]);
 		if (v == VECTOR_NMI || v == VECTOR_DF || v == VECTOR_MC)
 			idt[v].ist = 1;
 	}
+	for (unsigned v = IRQ_FIRST_VECTOR; v < IDT_ENTRIES; v++)
+		set_gate(v, (uint64_t)irq_stubs + (v - IRQ_FIRST_VECTOR) * IRQ_STUB_SIZE);
 	struct {
 		uint16_t limit;
 		uint64_t base;

@@ -97,3 +97,59 @@ qemu_net_off_without_address() {
 		expect_not "$CASE_DIR/console" 'e1000: ' &&
 		expect_status 5
 }
+
+# net_irq_case_in NS MODE: boots QEMU with net.irq = MODE and a console the
+# test types into, pings ftvisor 20 times while it sleeps at the console,
+# then asks 'net' how the frames came in.
+net_irq_case_in() {
+	local ns=$1 log=$CASE_DIR/console fifo=$CASE_DIR/console.in
+	mkfifo "$fifo"
+	emu_start qemu "$CASE_DIR/esp.img" "$log" \
+		env FTV_QEMU_TAP=tapQ FTV_QEMU_MAC=$NET_HV_MAC FTV_QEMU_CONSOLE_IN="$fifo" \
+		ip netns exec "$ns"
+	emu_wait "$log" 'ftvisor: staying at the console' 120 || return 1
+	local tries=0
+	until ip netns exec "$ns" ping -c 1 -W 1 "$NET_HV_IP" >/dev/null 2>&1; do
+		tries=$((tries + 1))
+		[ $tries -lt 15 ] || { echo "no answer to ping within 15 tries"; return 1; }
+	done
+	ip netns exec "$ns" ping -c 20 -i 0.1 -W 2 "$NET_HV_IP" >"$CASE_DIR/ping" 2>&1
+	grep -q '20 packets transmitted, 20 received' "$CASE_DIR/ping" ||
+		{ cat "$CASE_DIR/ping"; echo "ping lost echoes"; return 1; }
+	console_send "$fifo" net &&
+		emu_wait "$log" '^  interrupt: ' 20
+}
+
+# A frame wakes the sleeping host through the NIC's interrupt: the routing
+# probe finds the I/O APIC pin, and every echo request came with one.
+qemu_receive_is_interrupt_driven() {
+	write_config "$CASE_DIR/ftvisor.cfg" "net.ip = $NET_HV_IP" "net.gateway = 10.77.0.1"
+	make_esp "$CASE_DIR/esp.img" "$EFI" "$CASE_DIR/ftvisor.cfg" "$GUEST"
+	local ns
+	ns=$(net_case_ns irq)
+	with_net_rig "$ns" net_irq_case_in "$ns" || return 1
+	local log=$CASE_DIR/console taken
+	expect "$log" 'irq: local APIC [0-9]+, timer [0-9]+ ticks/ms: the host sleeps in HLT when idle' \
+		'irq: I/O APIC at 0xfec00000, 24 pins \(from the MADT\)' \
+		'net: e1000 interrupt: I/O APIC pin [0-9]+ \(level, active (high|low)\), vector 0x80; firmware IRQ [0-9]+, pins fired by the test: [0-9,]+, busy without it: none' ||
+		return 1
+	taken=$(sed -n 's/^  interrupt: I\/O APIC pin [0-9]*, vector 0x80, \([0-9]*\) taken, .*/\1/p' "$log")
+	if [ -z "$taken" ] || [ "$taken" -lt 20 ]; then
+		echo "the NIC interrupted ${taken:-no} times for 21 echo requests"
+		return 1
+	fi
+	expect_not "$log" 'irq: WARN' 'net: (WARN|ERROR)'
+}
+
+# With net.irq = off the NIC is polled, and the host still answers.
+qemu_receive_polled_when_irq_off() {
+	write_config "$CASE_DIR/ftvisor.cfg" "net.ip = $NET_HV_IP" "net.gateway = 10.77.0.1" \
+		"net.irq = off"
+	make_esp "$CASE_DIR/esp.img" "$EFI" "$CASE_DIR/ftvisor.cfg" "$GUEST"
+	local ns
+	ns=$(net_case_ns poll)
+	with_net_rig "$ns" net_irq_case_in "$ns" &&
+		expect "$CASE_DIR/console" 'net: e1000: receiving by polling \(net.irq = off\)' \
+			'^  interrupt: none, receiving by polling \(net.irq = off\)' &&
+		expect_not "$CASE_DIR/console" 'net: e1000 interrupt:' 'irq: I/O APIC'
+}

@@ -152,6 +152,12 @@ emu_wait() {
 	return 1
 }
 
+# console_send FIFO LINE: types LINE on the console of a QEMU started with
+# FTV_QEMU_CONSOLE_IN=FIFO (bounded: a FIFO nobody reads would block).
+console_send() {
+	timeout 5 bash -c 'printf "%s\r" "$2" >"$1"' _ "$1" "$2"
+}
+
 # emu_stop_all: stops every emulator emu_start started, by pid, and waits.
 emu_stop_all() {
 	local pid

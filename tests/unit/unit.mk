@@ -41,6 +41,8 @@ UNIT_SRCS_frame_demux  := net/frame_demux.c
 UNIT_SRCS_ft_proto     := net/ft_proto.c
 UNIT_SRCS_synth_log    := hv/synth_log.c hv/log_codec.c hv/crc32c.c
 UNIT_SRCS_bench_stats  := hv/bench_stats.c
+UNIT_SRCS_acpi         := arch/x86_64/acpi.c
+UNIT_SRCS_irq_route    := drivers/irq_route.c arch/x86_64/acpi.c
 
 UNIT_MODULES := config memmap pagetable ept vmx_caps vlapic vuart log_format \
 	cpuid_policy guest_image crc32c log_codec
@@ -53,6 +55,7 @@ UNIT_MODULES += event_log
 UNIT_MODULES += pci desc_ring e1000_mac frame_demux
 UNIT_MODULES += ft_proto
 UNIT_MODULES += synth_log bench_stats
+UNIT_MODULES += acpi irq_route
 UNIT_BINS := $(UNIT_MODULES:%=$(UNIT_DIR)/test_%)
 
 # Objects of one test: its own file and the module sources it names.
