@@ -164,6 +164,21 @@ static struct vcpu *create_vcpu(uint64_t ram_size)
 	return v;
 }
 
+/* A plain run has no FT role, but the server stays reachable: frames that
+ * interrupted the guest, and lwIP's timers, are served between entries. */
+#define PLAIN_RUN_POLL_US 10000
+
+static void serve_network(struct vcpu *v)
+{
+	static uint64_t last_us;
+	(void)v;
+	uint64_t now = log_uptime_us();
+	if (net_rx_pending() || now - last_us >= PLAIN_RUN_POLL_US) {
+		last_us = now;
+		net_poll();
+	}
+}
+
 static void report(struct vcpu *v)
 {
 	if (v->stop_code == STOP_GUEST_PASSED)
@@ -237,7 +252,9 @@ void hv_main(struct boot_info *bi)
 	}
 	log_info("vmx", "launching the guest");
 	uint64_t t0 = log_uptime_us();
+	hv.vcpu->service = serve_network;
 	vcpu_run(hv.vcpu);
+	hv.vcpu->service = NULL;
 	log_info("vmx", "guest ran for %llu ms", (unsigned long long)((log_uptime_us() - t0) / 1000));
 	report(hv.vcpu);
 
