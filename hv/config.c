@@ -72,6 +72,8 @@ static const struct config_key config_keys[] = {
 	  "silence after which the peer counts as gone" },
 	{ "ft.max_unacked_kb", KEY_NUMBER, OFF(ft_max_unacked_kb), 16, 1048576, NULL,
 	  "unacknowledged log beyond which the primary pauses the guest" },
+	{ "ft.flush_ms", KEY_NUMBER, OFF(ft_flush_ms), 1, 1000, NULL,
+	  "the longest an event waits in the primary's open batch before it is sent" },
 	{ "ft.stats_interval_ms", KEY_NUMBER, OFF(ft_stats_interval_ms), 0, 3600000, NULL,
 	  "print the net and ft figures this often (0: never)" },
 	{ "ft.corrupt_batch", KEY_NUMBER, OFF(ft_corrupt_batch), 0, 1000000000, NULL,
@@ -103,6 +105,7 @@ void config_defaults(struct ftv_config *out)
 	out->ft_hb_interval_ms = 100;
 	out->ft_hb_timeout_ms = 2000;
 	out->ft_max_unacked_kb = 1024;
+	out->ft_flush_ms = 20;
 }
 
 static int fail(struct config_error *err, unsigned line, const char *a, const char *b,

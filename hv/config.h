@@ -54,6 +54,7 @@ struct ftv_config {
 	uint64_t ft_hb_interval_ms;
 	uint64_t ft_hb_timeout_ms;
 	uint64_t ft_max_unacked_kb;   /* flow control: pause the guest beyond this */
+	uint64_t ft_flush_ms;         /* the longest an event waits in the primary's open batch */
 	uint64_t ft_stats_interval_ms;/* print the 'net' and 'ft' figures this often (0: never) */
 	uint64_t ft_corrupt_batch;    /* fault injection: the primary damages this batch once on the wire */
 	uint64_t ft_bench_mb;         /* benchmark the logging channel with this much synthetic log

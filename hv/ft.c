@@ -15,9 +15,9 @@
 #include "bench_stats.h"
 #include "event_log.h"
 #include "ft_channel.h"
+#include "ft_policy.h"
 #include "hash64.h"
 #include "hv_state.h"
-#include "le_bytes.h"
 #include "log.h"
 #include "log_codec.h"
 #include "vmexit.h"
@@ -25,8 +25,8 @@
 #define MIB (1ull << 20)
 #define RECONNECT_MS 500
 #define HANDSHAKE_MS 3000      /* a connection must be welcomed within this */
-#define FLUSH_MS 5           /* the longest an event waits in an open batch */
 #define SERVICE_EVERY_US 500 /* network service between guest entries */
+#define WAIT_US 1000         /* longest sleep while waiting on the peer (heartbeats, timers) */
 #define ACKED_BATCHES_MAX 1024
 #define CHECKPOINT_EVERY 16  /* state hashes between checkpoint lines */
 
@@ -47,12 +47,14 @@ struct ft {
 	uint64_t next_connect_ms;
 	struct ft_rx rx;
 
-	/* primary: what was sent and acknowledged */
-	size_t send_off;              /* byte offset in the log of the next batch to send */
-	uint64_t send_seq;
-	size_t acked_off;
+	/* primary: what was sent and acknowledged (acknowledged batches are
+	 * released at once, so all the log holds is unacknowledged) */
+	uint64_t send_seq;            /* the next batch to send */
 	uint64_t acked_seq, acked_event;
-	uint64_t last_flush_us;
+	struct ft_flush_clock flush_clock;
+	uint64_t flush_us;            /* ft.flush_ms */
+	int drop_warned;              /* the full log dropped batches, and said so */
+	int catch_up_refused;         /* a backup asked for released batches: stop connecting */
 	int paused;
 	uint64_t pause_started_ms, pauses;
 	uint64_t corrupt_seq;         /* fault injection: damage this batch once (0: off) */
@@ -60,6 +62,7 @@ struct ft {
 
 	/* backup: what was received and verified */
 	struct log_reader recv_reader;
+	uint64_t acked_upto;          /* the batches before this one were acknowledged */
 	uint64_t batches_in, bad_batches;
 
 	/* heartbeats */
@@ -175,25 +178,19 @@ static void close_channel(const char *why)
 /* ---------------------------------------------------------------- */
 /* primary                                                           */
 
-static size_t batch_size_at(size_t off)
-{
-	return LOG_BATCH_HEADER_SIZE + (size_t)get_le(ft.log->buf + off + 28, 4);
-}
-
-/* Byte offset of batch 'seq' (walks the headers from the start). */
-static size_t offset_of_batch(uint64_t seq)
-{
-	size_t off = 0;
-	for (uint64_t s = 0; s < seq && off < ft.log->len; s++)
-		off += batch_size_at(off);
-	return off;
-}
-
 static void send_batches(void)
 {
-	while (ft.conn && ft.welcomed && ft.send_off < ft.log->len) {
-		size_t size = batch_size_at(ft.send_off);
-		const uint8_t *batch = ft.log->buf + ft.send_off;
+	while (ft.conn && ft.welcomed && ft.send_seq < ft.log->seq) {
+		struct event_log_batch b;
+		if (event_log_batch(ft.log, ft.send_seq, &b) != 0) {
+			log_error("ft", "batch %llu, which backup %s still needs, was dropped from the full "
+					"log; that backup cannot catch up any more",
+				  (unsigned long long)ft.send_seq, peer_str());
+			close_channel("the backup fell too far behind");
+			return;
+		}
+		size_t size = b.size;
+		const uint8_t *batch = b.data;
 		uint8_t *damaged = NULL;
 		if (ft.corrupt_seq && ft.send_seq == ft.corrupt_seq && !ft.corrupted) {
 			/* Fault injection: one flipped bit on the wire, the log stays good. */
@@ -217,11 +214,28 @@ static void send_batches(void)
 			break;
 		if (ft.send_seq < ft.sent_cap)
 			ft.sent_us[ft.send_seq] = log_uptime_us();
-		ft.send_off += size;
 		ft.send_seq++;
 	}
 	if (ft.conn)
 		tcp_output(ft.conn);
+}
+
+/*
+ * A backup asks for batches the log no longer holds. Anything else it could
+ * be sent would be a wrong stream, so it gets nothing; and as the oldest
+ * batch held only moves on, no backup will ever be served from this log
+ * again: stop connecting.
+ */
+static void refuse_catch_up(const struct ft_ack *a)
+{
+	log_error("ft", "refusing backup %s: it asks for batch %llu (event %llu), but the log now "
+			"starts at batch %llu (event %llu); a new backup needs a state transfer "
+			"(re-protect), which ftvisor cannot do yet: the primary runs unprotected",
+		  peer_str(), (unsigned long long)a->next_seq, (unsigned long long)a->next_event,
+		  (unsigned long long)ft.log->oldest,
+		  (unsigned long long)event_log_oldest_event(ft.log));
+	ft.catch_up_refused = 1;
+	refuse_channel();
 }
 
 static void primary_got_msg(const struct ft_msg *m)
@@ -229,16 +243,25 @@ static void primary_got_msg(const struct ft_msg *m)
 	struct ft_ack a;
 	switch (m->type) {
 	case FT_MSG_WELCOME:
-		if (ft_ack_decode(m->payload, m->len, &a) != 0 || a.next_seq > ft.log->seq) {
+		if (ft_ack_decode(m->payload, m->len, &a) != 0) {
 			close_channel("malformed WELCOME");
 			return;
 		}
+		switch (ft_resume_at(a.next_seq, ft.log->oldest, ft.log->seq)) {
+		case FT_RESUME_AHEAD:
+			close_channel("malformed WELCOME");
+			return;
+		case FT_RESUME_RELEASED:
+			refuse_catch_up(&a);
+			return;
+		case FT_RESUME_OK:
+			break;
+		}
 		ft.welcomed = 1;
 		ft.send_seq = a.next_seq;
-		ft.send_off = offset_of_batch(a.next_seq);
 		ft.acked_seq = a.next_seq;
-		ft.acked_off = ft.send_off;
 		ft.acked_event = a.next_event;
+		event_log_release(ft.log, a.next_seq);
 		log_info("ft", "backup %s accepted the channel; sending from batch %llu (event %llu)",
 			 peer_str(), (unsigned long long)a.next_seq, (unsigned long long)a.next_event);
 		break;
@@ -253,12 +276,11 @@ static void primary_got_msg(const struct ft_msg *m)
 			close_channel("malformed or impossible ACK");
 			return;
 		}
-		for (; ft.acked_seq < a.next_seq; ft.acked_seq++) {
-			ft.acked_off += batch_size_at(ft.acked_off);
+		for (; ft.acked_seq < a.next_seq; ft.acked_seq++)
 			if (ft.acked_seq < ft.sent_cap)
 				rtt_stats_add(ft.ack_rtt, log_uptime_us() - ft.sent_us[ft.acked_seq]);
-		}
 		ft.acked_event = a.next_event;
+		event_log_release(ft.log, a.next_seq);
 		break;
 	default:
 		close_channel("unexpected message from the backup");
@@ -277,8 +299,16 @@ static void backup_send_ack(enum ft_msg_type type)
 	struct ft_ack a = { ft.recv_reader.next_seq, ft.recv_reader.next_event };
 	ft_ack_encode(&a, buf);
 	ft.ack_pending = send_msg(type, buf, sizeof(buf)) != 0;
-	if (!ft.ack_pending)
+	if (!ft.ack_pending) {
+		ft.acked_upto = a.next_seq;
 		tcp_output(ft.conn);
+	}
+}
+
+/* The batches replay is done with and the primary knows we have. */
+static void backup_release(void)
+{
+	event_log_release(ft.log, ft_backup_release_before(event_log_read_seq(ft.log), ft.acked_upto));
 }
 
 static void backup_got_batch(const struct ft_msg *m)
@@ -299,8 +329,14 @@ static void backup_got_batch(const struct ft_msg *m)
 		close_channel("corrupt batch");
 		return;
 	}
+	backup_release();
 	if (event_log_append_batch(ft.log, m->payload, m->len) != 0) {
-		log_error("ft", "the backup's log is full (replay.log_mb); refusing more batches");
+		log_error("ft", "the backup's log is full (%llu of %llu KiB held): replay is %llu events "
+				"behind what was received; closing the channel until it catches up (or "
+				"raise replay.log_mb)",
+			  (unsigned long long)(event_log_held(ft.log) / 1024),
+			  (unsigned long long)(ft.log->cap / 1024),
+			  (unsigned long long)(ft.recv_reader.next_event - event_log_read_index(ft.log)));
 		close_channel("backup log full");
 		return;
 	}
@@ -536,6 +572,20 @@ static void heartbeat_tick(uint64_t now)
 /* ---------------------------------------------------------------- */
 /* the service between guest entries                                 */
 
+/* Said once: from the first batch dropped on, the log cannot start a
+ * backup from the first event any more. */
+static void warn_if_dropped(void)
+{
+	if (!ft.log->dropped || ft.drop_warned)
+		return;
+	ft.drop_warned = 1;
+	log_warn("ft", "the log is full (%llu KiB) and no backup acknowledges it: dropping the "
+		       "oldest unacknowledged batches (it now starts at batch %llu, event %llu); a "
+		       "backup that joins later can no longer catch up from event 0",
+		 (unsigned long long)(ft.log->cap / 1024), (unsigned long long)ft.log->oldest,
+		 (unsigned long long)event_log_oldest_event(ft.log));
+}
+
 static void service(uint64_t now)
 {
 	net_poll();
@@ -543,10 +593,14 @@ static void service(uint64_t now)
 	heartbeat_tick(now);
 	if (ft.conn && !ft.welcomed && now - ft.connected_ms > HANDSHAKE_MS)
 		close_channel("no handshake within the time limit");
-	if (ft.role == FT_ROLE_BACKUP && ft.conn && ft.welcomed && ft.ack_pending)
-		backup_send_ack(FT_MSG_ACK);
+	if (ft.role == FT_ROLE_BACKUP) {
+		if (ft.conn && ft.welcomed && ft.ack_pending)
+			backup_send_ack(FT_MSG_ACK);
+		backup_release();
+	}
 	if (ft.role == FT_ROLE_PRIMARY) {
-		if (!ft.conn && now >= ft.next_connect_ms)
+		warn_if_dropped();
+		if (!ft.conn && !ft.catch_up_refused && now >= ft.next_connect_ms)
 			primary_connect();
 		send_batches();
 	}
@@ -556,9 +610,10 @@ static void service(uint64_t now)
 	}
 }
 
+/* The primary releases what the backup acknowledged: the rest is not. */
 static uint64_t unacked_bytes(void)
 {
-	return ft.send_off - ft.acked_off + (ft.log->len - ft.send_off);
+	return event_log_held(ft.log);
 }
 
 /* Before each guest entry (the run loop's service hook). */
@@ -566,14 +621,14 @@ static void between_entries(struct vcpu *v)
 {
 	(void)v;
 	uint64_t us = log_uptime_us();
-	if (us - ft.last_service_us < SERVICE_EVERY_US)
+	/* A frame that interrupted the guest is served at once. */
+	if (us - ft.last_service_us < SERVICE_EVERY_US && !net_rx_pending())
 		return;
 	ft.last_service_us = us;
-	if (ft.role == FT_ROLE_PRIMARY && ft.log->open && ft.log->enc.nevents &&
-	    us - ft.last_flush_us >= FLUSH_MS * 1000) {
+	if (ft.role == FT_ROLE_PRIMARY &&
+	    ft_flush_due(&ft.flush_clock, ft.log->enc.seq, ft.log->open ? ft.log->enc.nevents : 0, us,
+			 ft.flush_us))
 		event_log_flush(ft.log);
-		ft.last_flush_us = us;
-	}
 	service(us / 1000);
 	/* Flow control: the guest waits while a live backup is too far behind
 	 * (with the backup silent there is nobody to wait for). */
@@ -587,7 +642,7 @@ static void between_entries(struct vcpu *v)
 			 (unsigned long long)ft.hv->config.ft_max_unacked_kb);
 		while (unacked_bytes() > max / 2 && !ft.peer_silent) {
 			service(now_ms());
-			cpu_pause();
+			net_wait(WAIT_US);
 		}
 		ft.paused = 0;
 		log_info("ft", "guest resumed after %llu ms%s",
@@ -601,8 +656,8 @@ static void between_entries(struct vcpu *v)
 int ft_channel_wait_more(void *ctx)
 {
 	(void)ctx;
-	size_t have = ft.log->len;
-	while (ft.log->len == have) {
+	uint64_t have = ft.log->seq;
+	while (ft.log->seq == have) {
 		service(now_ms());
 		/* A primary never heard has not failed, it has not arrived yet. */
 		if (ft.peer_silent && ft.ever_heard) {
@@ -611,12 +666,19 @@ int ft_channel_wait_more(void *ctx)
 				 (unsigned long long)ft.recv_reader.next_event);
 			return 0;
 		}
-		cpu_pause();
+		net_wait(WAIT_US);
 	}
 	return 1;
 }
 
 /* ---------------------------------------------------------------- */
+
+static const char *primary_link(void)
+{
+	if (ft.welcomed)
+		return "streaming";
+	return ft.catch_up_refused ? "not connected (no backup can catch up)" : "not connected";
+}
 
 void ft_print_status(void)
 {
@@ -626,26 +688,31 @@ void ft_print_status(void)
 	}
 	uint64_t secs = (now_ms() - ft.start_ms) / 1000 + 1;
 	if (ft.role == FT_ROLE_PRIMARY)
-		log_info("ft", "primary: peer %s %s; log %llu events, %llu batches, %llu bytes; sent %llu, "
-			       "acked %llu batches (event %llu); unacked %llu KiB; %llu events/s; "
-			       "%llu pauses; %llu connects, %llu resets",
-			 peer_str(), ft.welcomed ? "streaming" : "not connected",
-			 (unsigned long long)ft.log->appended, (unsigned long long)ft.log->seq,
-			 (unsigned long long)ft.log->len, (unsigned long long)ft.send_seq,
+		log_info("ft", "primary: peer %s %s; log %llu events, %llu batches, %llu bytes; held %llu "
+			       "of %llu KiB from batch %llu, %llu batches dropped; sent %llu, acked %llu "
+			       "batches (event %llu); unacked %llu KiB; %llu events/s; %llu pauses; %llu "
+			       "connects, %llu resets",
+			 peer_str(), primary_link(), (unsigned long long)ft.log->appended,
+			 (unsigned long long)ft.log->seq, (unsigned long long)ft.log->bytes,
+			 (unsigned long long)(event_log_held(ft.log) / 1024),
+			 (unsigned long long)(ft.log->cap / 1024), (unsigned long long)ft.log->oldest,
+			 (unsigned long long)ft.log->dropped, (unsigned long long)ft.send_seq,
 			 (unsigned long long)ft.acked_seq, (unsigned long long)ft.acked_event,
 			 (unsigned long long)(unacked_bytes() / 1024),
 			 (unsigned long long)(ft.log->appended / secs), (unsigned long long)ft.pauses,
 			 (unsigned long long)ft.connects, (unsigned long long)ft.resets);
 	else
 		log_info("ft", "backup: peer %s %s; received %llu events in %llu batches, replayed %llu "
-			       "(lag %llu events, %lld instructions behind the last heartbeat); %llu bad "
-			       "batches; %llu events/s",
+			       "(lag %llu events, %lld instructions behind the last heartbeat); log held "
+			       "%llu of %llu KiB from batch %llu; %llu bad batches; %llu events/s",
 			 peer_str(), ft.welcomed ? "streaming" : "not connected",
 			 (unsigned long long)ft.recv_reader.next_event,
 			 (unsigned long long)ft.batches_in,
 			 (unsigned long long)event_log_read_index(ft.log),
 			 (unsigned long long)(ft.recv_reader.next_event - event_log_read_index(ft.log)),
 			 (long long)(ft.peer_hb.count > guest_count() ? ft.peer_hb.count - guest_count() : 0),
+			 (unsigned long long)(event_log_held(ft.log) / 1024),
+			 (unsigned long long)(ft.log->cap / 1024), (unsigned long long)ft.log->oldest,
 			 (unsigned long long)ft.bad_batches,
 			 (unsigned long long)(event_log_read_index(ft.log) / secs));
 	log_info("ft", "heartbeats: %llu heard from %s, peer %s", (unsigned long long)ft.hb_heard,
@@ -673,15 +740,20 @@ static int open_endpoints(void)
 int ft_channel_wait_acked(void)
 {
 	/* A backup that never showed up may still come and catch up. */
-	while (ft.acked_seq < ft.log->seq && !(ft.peer_silent && ft.ever_heard))
+	while (ft.acked_seq < ft.log->seq && !(ft.peer_silent && ft.ever_heard) &&
+	       !ft.catch_up_refused) {
 		service(now_ms());
+		net_wait(WAIT_US);
+	}
 	return ft.acked_seq >= ft.log->seq ? 0 : -1;
 }
 
 void ft_channel_flush_ack(void)
 {
-	while (ft.conn && ft.welcomed && ft.ack_pending)
+	while (ft.conn && ft.welcomed && ft.ack_pending) {
 		service(now_ms());
+		net_wait(WAIT_US);
+	}
 }
 
 void ft_channel_time_acks(uint64_t *sent_us, size_t n, struct rtt_stats *rtt)
@@ -700,8 +772,17 @@ static void primary_drain(void)
 		log_info("ft", "all %llu events (%llu batches) acknowledged by the backup",
 			 (unsigned long long)ft.log->appended, (unsigned long long)ft.log->seq);
 	else
-		log_error("ft", "the backup fell silent with %llu of %llu batches acknowledged",
+		log_error("ft", "%s with %llu of %llu batches acknowledged",
+			  ft.catch_up_refused ? "no backup can catch up" : "the backup fell silent",
 			  (unsigned long long)ft.acked_seq, (unsigned long long)ft.log->seq);
+}
+
+void ft_flush_now(void)
+{
+	if (ft.role != FT_ROLE_PRIMARY)
+		return;
+	event_log_flush(ft.log);
+	send_batches();
 }
 
 void ft_channel_open(struct hv_state *hv, size_t log_bytes)
@@ -717,12 +798,22 @@ void ft_channel_open(struct hv_state *hv, size_t log_bytes)
 	ip_addr_set_ip4_u32(&ft.peer, lwip_htonl(c->ft_peer));
 	ft.corrupt_seq = c->ft_corrupt_batch;
 	ft.start_ms = now_ms();
+	ft.flush_us = c->ft_flush_ms * 1000;
 	log_reader_init(&ft.recv_reader);
 
 	if (!ft.log->buf && event_log_init(ft.log, log_bytes, EVENT_LOG_BATCH_BYTES) != 0) {
 		log_error("ft", "out of heap for a %llu MiB log (raise hv.heap_mb)",
 			  (unsigned long long)(log_bytes / MIB));
 		hv_stop(STOP_MEMORY);
+	}
+	if (ft.role == FT_ROLE_PRIMARY && c->ft_max_unacked_kb > ft_max_unacked_kb(ft.log->cap)) {
+		log_error("ft", "ft.max_unacked_kb = %llu is too large for a %llu KiB log "
+				"(replay.log_mb): flow control must pause the guest long before the log "
+				"fills, so keep it at most half the log (%llu)",
+			  (unsigned long long)c->ft_max_unacked_kb,
+			  (unsigned long long)(ft.log->cap / 1024),
+			  (unsigned long long)ft_max_unacked_kb(ft.log->cap));
+		hv_stop(STOP_CONFIG);
 	}
 	uint8_t *rxbuf = malloc(FT_MSG_HEADER_SIZE + FT_MSG_MAX_PAYLOAD);
 	if (!rxbuf || open_endpoints() != 0) {
@@ -746,6 +837,9 @@ void ft_run(struct hv_state *hv)
 	v->nd->checkpoint_every = CHECKPOINT_EVERY;
 	v->service = between_entries;
 	if (ft.role == FT_ROLE_PRIMARY) {
+		/* The log only fills when nobody acknowledges it (flow control
+		 * pauses the guest for a live backup): the guest runs on. */
+		ft.log->drop_when_full = 1;
 		nd_init(v->nd, ND_RECORD, ft.log);
 		uint64_t t0 = log_uptime_us();
 		vcpu_run(v);
@@ -765,5 +859,7 @@ void ft_run(struct hv_state *hv)
 				 (unsigned long long)v->nd->memhashes);
 	}
 	v->service = NULL;
+	ft.log->drop_when_full = 0;
+	ft.log->wait_more = NULL;
 	ft_print_status();
 }

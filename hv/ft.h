@@ -2,9 +2,10 @@
  * Fault tolerance, the two roles of a pair (config ft.role):
  *  - primary: runs the guest, records, and streams the log to the backup
  *    over the logging channel; pauses the guest when too much log is
- *    unacknowledged;
+ *    unacknowledged, and releases what the backup acknowledged;
  *  - backup: receives the log, acknowledges each verified batch, and replays
- *    the guest in lockstep, checking every state hash against the primary's.
+ *    the guest in lockstep, checking every state hash against the primary's;
+ *    it releases the batches both replayed and acknowledged.
  * Both exchange UDP heartbeats and say when the other falls silent.
  */
 #ifndef FTV_FT_H
@@ -16,5 +17,9 @@ struct hv_state;
 void ft_run(struct hv_state *hv);
 /* The 'ft' console command. */
 void ft_print_status(void);
+/* Primary: closes the open batch and sends it now instead of when it is
+ * ft.flush_ms old, because something waits for its acknowledgement (the
+ * output rule). Does nothing in another role. */
+void ft_flush_now(void);
 
 #endif

@@ -36,7 +36,7 @@ static int encode(struct event_log *log, struct synth_log *gen, uint64_t bytes)
 {
 	struct ev e;
 	uint64_t t0 = log_uptime_us();
-	while (log->len < bytes) {
+	while (log->bytes < bytes) {
 		synth_log_next(gen, &e);
 		if (append(log, &e) != 0)
 			return -1;
@@ -44,7 +44,7 @@ static int encode(struct event_log *log, struct synth_log *gen, uint64_t bytes)
 	event_log_flush(log);
 	log_info("ftbench", "encoded %llu events into %llu batches (%llu KiB) in %llu ms",
 		 (unsigned long long)log->appended, (unsigned long long)log->seq,
-		 (unsigned long long)(log->len / 1024), (unsigned long long)elapsed_ms(t0));
+		 (unsigned long long)(log->bytes / 1024), (unsigned long long)elapsed_ms(t0));
 	return 0;
 }
 
@@ -80,7 +80,7 @@ static void primary(struct hv_state *hv)
 	synth_log_init(&gen, SEED);
 	if (encode(log, &gen, hv->config.ft_bench_mb * MIB) != 0)
 		return;
-	uint64_t bytes = log->len;
+	uint64_t bytes = log->bytes;
 	size_t nbatches = log->seq + IDLE_ROUNDS;
 	uint64_t *sent_us = calloc(nbatches, sizeof(*sent_us));
 	if (!sent_us) {
@@ -132,7 +132,7 @@ static void backup(struct hv_state *hv)
 	log_info("ftbench", "backup: %llu events in %llu batches (%llu KiB) verified, acknowledged "
 			    "and read back in %llu ms",
 		 (unsigned long long)(event_log_read_index(log) + 1), (unsigned long long)log->seq,
-		 (unsigned long long)(log->len / 1024), (unsigned long long)elapsed_ms(t0));
+		 (unsigned long long)(log->bytes / 1024), (unsigned long long)elapsed_ms(t0));
 }
 
 void ft_bench(struct hv_state *hv)

@@ -13,7 +13,9 @@ struct hv_state;
 struct rtt_stats;
 
 /* Sets up the role's state, a log of log_bytes (unless one exists) and
- * the endpoints; says so on the console. Stops ftvisor when it cannot. */
+ * the endpoints; says so on the console. Stops ftvisor when it cannot, or
+ * when the primary's flow control (ft.max_unacked_kb) would not keep the
+ * log from filling. */
 void ft_channel_open(struct hv_state *hv, size_t log_bytes);
 /* Primary: serves the channel until the backup acknowledged every
  * finished batch of the log. 0, or -1 when the backup fell silent. */

@@ -7,11 +7,13 @@
 #include "guest_load.h"
 #include "hv_state.h"
 #include "log.h"
+#include "log_codec.h"
 #include "log_corrupt.h"
 #include "log_dump.h"
 #include "memmap.h"
 #include "nondet.h"
 #include "snapshot.h"
+#include "stop.h"
 #include "vmexit.h"
 #include "../arch/x86_64/cpu.h"
 
@@ -66,7 +68,7 @@ static void print_log_stats(const struct nondet *nd, const struct event_log *log
 	static const char *const names[EV_TYPE_COUNT] = { "none", "tsc", "rand", "device", "intr",
 							   "hash", "memhash", "stop" };
 	log_info("replay", "log: %llu events in %llu bytes (%llu batches); %llu interrupts",
-		 (unsigned long long)nd->events, (unsigned long long)log->len,
+		 (unsigned long long)nd->events, (unsigned long long)log->bytes,
 		 (unsigned long long)log->seq, (unsigned long long)nd->interrupts);
 	for (int t = 1; t < EV_TYPE_COUNT; t++)
 		if (nd->events_by_type[t])
@@ -74,7 +76,30 @@ static void print_log_stats(const struct nondet *nd, const struct event_log *log
 				       (unsigned long long)nd->events_by_type[t]);
 	if (rec->instructions)
 		log_info("replay", "log: %llu bytes per million guest instructions",
-			 (unsigned long long)(log->len * 1000000 / rec->instructions));
+			 (unsigned long long)(log->bytes * 1000000 / rec->instructions));
+}
+
+/* The self-check's log releases nothing, so its batches lie back to back
+ * from the start of the buffer, in one piece. */
+static uint8_t *whole_log(struct event_log *log, size_t *len)
+{
+	uint8_t *bytes = event_log_contiguous(log, len);
+	if (!bytes || log->oldest != 0)
+		panic("replay: the self-check's log lost batches or wrapped around");
+	return bytes;
+}
+
+/* Puts the recorded log back, batch by batch, from a good copy of it. */
+static void restore_log(struct event_log *log, const uint8_t *good, size_t len)
+{
+	event_log_clear(log);
+	for (size_t pos = 0; pos < len;) {
+		struct log_batch_info info;
+		if (log_batch_decode(good + pos, len - pos, &info, NULL, 0, NULL, 0) != LOG_OK ||
+		    event_log_append_batch(log, good + pos, info.size) != 0)
+			panic("replay: the copy of the recorded log does not go back");
+		pos += info.size;
+	}
 }
 
 /*
@@ -84,16 +109,20 @@ static void print_log_stats(const struct nondet *nd, const struct event_log *log
 static int replay_damaged_logs(struct vcpu *v, struct vcpu_snapshot *snap)
 {
 	struct event_log *log = v->nd->log;
-	uint8_t *good = malloc(log->len);
-	size_t good_len = log->len;
+	size_t good_len;
+	const uint8_t *recorded = whole_log(log, &good_len);
+	uint8_t *good = malloc(good_len);
 	int failures = 0;
 	if (!good) {
 		log_error("replay", "out of heap for a copy of the log");
 		return -1;
 	}
-	memcpy(good, log->buf, good_len);
+	memcpy(good, recorded, good_len);
 	for (int kind = 0; kind < DAMAGE_KIND_COUNT; kind++) {
-		int batch = log_damage(log->buf, &log->len, (enum log_damage)kind);
+		size_t len;
+		uint8_t *bytes = whole_log(log, &len);
+		int batch = log_damage(bytes, &len, (enum log_damage)kind);
+		event_log_truncate(log, log->tail + len);
 		if (batch < 0) {
 			log_error("replay", "the log has too few batches to damage (record more events)");
 			failures++;
@@ -110,8 +139,7 @@ static int replay_damaged_logs(struct vcpu *v, struct vcpu_snapshot *snap)
 			log_error("replay", "damaged log (%s in batch %d) was NOT refused: %s",
 				  log_damage_name((enum log_damage)kind), batch, v->stop_reason);
 		failures += !refused;
-		memcpy(log->buf, good, good_len);
-		log->len = good_len;
+		restore_log(log, good, good_len);
 	}
 	free(good);
 	return failures ? -1 : 0;
@@ -130,6 +158,9 @@ int replay_check(struct hv_state *hv, const struct replay_check_options *opt)
 				    "raise hv.heap_mb)", (unsigned long long)hv->config.replay_log_mb);
 		return -1;
 	}
+	/* The replay starts from the first event: the log keeps every batch,
+	 * and a full one stops the recording. */
+	hv->log.drop_when_full = 0;
 	if (!snap.ram) {
 		uint64_t base;
 		if (memmap_carve(&hv->memmap, v->ram_size, 2 * MIB, MIB, &base) != 0) {
@@ -170,8 +201,11 @@ int replay_check(struct hv_state *hv, const struct replay_check_options *opt)
 	print_run("record", &rec, bench ? &live : NULL);
 	print_run("replay", &rep, bench ? &live : NULL);
 	print_log_stats(&recorded, v->nd->log, &rec);
-	if (opt->dump)
-		log_dump(v->nd->log->buf, v->nd->log->len);
+	if (opt->dump) {
+		size_t len;
+		const uint8_t *bytes = whole_log(v->nd->log, &len);
+		log_dump(bytes, len);
+	}
 
 	if (v->stop_code == STOP_DIVERGED || !v->nd->ended) {
 		const char *why = event_log_error(v->nd->log);

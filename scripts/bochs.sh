@@ -8,6 +8,9 @@
 # keeps Bochs' own log (VM-entry failures are explained there).
 # FTV_BOCHS_TAP=TAP gives the machine an e1000 NIC on that existing tap
 # (scripts/netns.sh makes them; one Bochs per tap), MAC FTV_BOCHS_MAC.
+# FTV_BOCHS_SYNC=slowdown keeps the emulated clock from running ahead of the
+# host's: needed when two servers talk, because a halted Bochs fast-forwards
+# its clock (sync=none), and the peer's heartbeats would then look late.
 set -euo pipefail
 iso=$(realpath "$1")
 # Without a log file the console is this script's stdout, reopened by path
@@ -16,6 +19,7 @@ log=${2:-/proc/$$/fd/1}
 [ -n "${2:-}" ] && log=$(realpath -m "$log")
 cpu=${FTV_BOCHS_CPU:-corei7_skylake_x}
 ips=${FTV_BOCHS_IPS:-50000000}
+sync=${FTV_BOCHS_SYNC:-none}
 
 nic=
 if [ -n "${FTV_BOCHS_TAP:-}" ]; then
@@ -27,7 +31,7 @@ dir=$(mktemp -d /tmp/ftvisor-bochs.XXXXXX)
 cat > "$dir/bochsrc" <<RC
 megs: 256
 cpu: model=$cpu, count=1, ips=$ips, reset_on_triple_fault=0
-clock: sync=none, time0=946681200
+clock: sync=$sync, time0=946681200
 romimage: file=/usr/share/ovmf/OVMF.fd
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 ata0-master: type=cdrom, path=$iso, status=inserted

@@ -49,7 +49,7 @@ bash "$ROOT/scripts/netns.sh" up "$NS" >/dev/null
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 start() { # SIDE TAP MAC
-	ip netns exec "$NS" env FTV_TIMEOUT=600 FTV_BOCHS_TAP=$2 FTV_BOCHS_MAC=$3 \
+	ip netns exec "$NS" env FTV_TIMEOUT=600 FTV_BOCHS_TAP=$2 FTV_BOCHS_MAC=$3 FTV_BOCHS_SYNC=slowdown \
 		bash "$ROOT/scripts/bochs.sh" "$dir/$1/ftvisor.iso" "$dir/$1/console" &
 	pids+=($!)
 }

@@ -46,11 +46,13 @@ ft_pair_teardown() {
 	bash "$ROOT/scripts/netns.sh" down "$NS" >/dev/null 2>&1
 }
 
-# ft_start SIDE TAP MAC: boots one server in the namespace, in the background.
+# ft_start SIDE TAP MAC: boots one server in the namespace, in the background,
+# its clock kept in step with the host's (two servers compare times).
 ft_start() {
 	local side=$1 tap=$2 mac=$3
 	: >"$CASE_DIR/$side/console"
 	ip netns exec "$NS" env FTV_TIMEOUT=$BOCHS_TIMEOUT FTV_BOCHS_TAP=$tap FTV_BOCHS_MAC=$mac \
+		FTV_BOCHS_SYNC=slowdown \
 		bash "$ROOT/scripts/bochs.sh" "$CASE_DIR/$side/ftvisor.iso" "$CASE_DIR/$side/console" &
 	PAIR_PIDS+=($!)
 	sleep 3 # staggered: two Bochs starting together can race for the VNC port

@@ -239,6 +239,22 @@ static void test_bench_keys(void **state)
 	expect_error("ft.bench_mb = 1025\n", 1, "out of range");
 }
 
+/* The primary's flush age: 20 ms by default, from 1 ms to a second. */
+static void test_flush_key(void **state)
+{
+	(void)state;
+	struct ftv_config c;
+	struct config_error e;
+	assert_int_equal(parse("", &c, &e), 0);
+	assert_int_equal(c.ft_flush_ms, 20);
+	assert_int_equal(parse("ft.flush_ms = 1\n", &c, &e), 0);
+	assert_int_equal(c.ft_flush_ms, 1);
+	assert_int_equal(parse("ft.flush_ms = 1000\n", &c, &e), 0);
+	assert_int_equal(c.ft_flush_ms, 1000);
+	expect_error("ft.flush_ms = 0\n", 1, "out of range");
+	expect_error("ft.flush_ms = 1001\n", 1, "out of range");
+}
+
 static void test_hex_numbers(void **state)
 {
 	(void)state;
@@ -358,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_bad_number),
 		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_bench_keys),
+		cmocka_unit_test(test_flush_key),
 		cmocka_unit_test(test_hex_numbers),
 		cmocka_unit_test(test_uint64_overflow),
 		cmocka_unit_test(test_bad_choice),
