@@ -89,14 +89,14 @@ report_case() {
 
 # The log decoder under libFuzzer for a bounded time: one test.
 run_fuzz() {
-	echo "== fuzzing the log decoder and the channel reassembly (libFuzzer, ${FUZZ_SECONDS:-20} s)"
+	echo "== fuzzing the log decoder, the channel reassembly and the MADT parser (libFuzzer, ${FUZZ_SECONDS:-20} s)"
 	if make -s -C "$ROOT" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}" >"$OUT/fuzz.log" 2>&1; then
 		passed=$((passed + 1))
 		grep -E '^fuzz_[a-z_]+: ' "$OUT/fuzz.log" | sed 's/^/PASS /'
 	else
 		failed=$((failed + 1))
-		failures+=("fuzz_log_decode")
-		echo "FAIL fuzz_log_decode:"
+		failures+=("fuzz")
+		echo "FAIL fuzz:"
 		tail -20 "$OUT/fuzz.log"
 	fi
 }

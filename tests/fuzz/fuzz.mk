@@ -1,12 +1,13 @@
 # Fuzzing with libFuzzer (clang, ASan + UBSan): the log decoder
-# (fuzz_log_decode) and the logging channel's stream reassembly (fuzz_ft_rx).
+# (fuzz_log_decode), the logging channel's stream reassembly (fuzz_ft_rx) and
+# the ACPI MADT parser with the interrupt-routing candidates (fuzz_madt).
 #
 # Included by the top-level Makefile, which runs from the project root; it
 # also works alone:  make -f tests/fuzz/fuzz.mk BUILD=build fuzz
 #
 #   fuzz        seeds the log decoder's corpus, runs each fuzzer in turn for
-#               half of FUZZ_SECONDS and prints one summary line per fuzzer;
-#               fails if either found a crash (the input lands in
+#               a third of FUZZ_SECONDS and prints one summary line per fuzzer;
+#               fails if any found a crash (the input lands in
 #               $(BUILD)/fuzz/artifacts, named after the fuzzer)
 #   fuzz-build  only builds the fuzzers and the seed writer
 
@@ -24,9 +25,12 @@ FUZZ_SEEDER := $(FUZZ_DIR)/make_seeds
 FUZZ_RX_SRCS := net/ft_proto.c
 FUZZ_RX_HDRS := net/ft_proto.h hv/le_bytes.h
 FUZZ_RX_BIN  := $(FUZZ_DIR)/fuzz_ft_rx
+FUZZ_MADT_SRCS := arch/x86_64/acpi.c drivers/irq_route.c
+FUZZ_MADT_HDRS := arch/x86_64/acpi.h drivers/irq_route.h
+FUZZ_MADT_BIN  := $(FUZZ_DIR)/fuzz_madt
 
 .PHONY: fuzz fuzz-build
-fuzz-build: $(FUZZ_BIN) $(FUZZ_SEEDER) $(FUZZ_RX_BIN)
+fuzz-build: $(FUZZ_BIN) $(FUZZ_SEEDER) $(FUZZ_RX_BIN) $(FUZZ_MADT_BIN)
 
 $(FUZZ_BIN): tests/fuzz/fuzz_log_decode.c $(FUZZ_CODEC) $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
@@ -43,14 +47,19 @@ $(FUZZ_RX_BIN): tests/fuzz/fuzz_ft_rx.c $(FUZZ_RX_SRCS) $(FUZZ_RX_HDRS)
 	@echo "  CC (fuzz) $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_ft_rx.c $(FUZZ_RX_SRCS) -o $@
 
+$(FUZZ_MADT_BIN): tests/fuzz/fuzz_madt.c $(FUZZ_MADT_SRCS) $(FUZZ_MADT_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC (fuzz) $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_madt.c $(FUZZ_MADT_SRCS) -o $@
+
 # The corpora grow across runs; the decoder's seeds are rewritten each time.
-# Each fuzzer gets half of FUZZ_SECONDS (at least 1 s), one after the other,
-# and both always run. A summary comes from libFuzzer's final statistics and
+# Each fuzzer gets a third of FUZZ_SECONDS (at least 1 s), one after the
+# other, and all always run. A summary comes from libFuzzer's final statistics and
 # its last status line: run_one NAME BINARY CORPUS LOG MAX_LEN.
-fuzz: $(FUZZ_BIN) $(FUZZ_SEEDER) $(FUZZ_RX_BIN)
-	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus_ft_rx $(FUZZ_DIR)/artifacts
+fuzz: $(FUZZ_BIN) $(FUZZ_SEEDER) $(FUZZ_RX_BIN) $(FUZZ_MADT_BIN)
+	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus_ft_rx $(FUZZ_DIR)/corpus_madt $(FUZZ_DIR)/artifacts
 	@$(FUZZ_SEEDER) $(FUZZ_DIR)/corpus
-	@secs=$$(( $(FUZZ_SECONDS) / 2 )); [ $$secs -ge 1 ] || secs=1; \
+	@secs=$$(( $(FUZZ_SECONDS) / 3 )); [ $$secs -ge 1 ] || secs=1; \
 	run_one() { \
 		echo "  FUZZ $$2 for $$secs s (log: $$4)"; \
 		status=0; \
@@ -74,4 +83,6 @@ fuzz: $(FUZZ_BIN) $(FUZZ_SEEDER) $(FUZZ_RX_BIN)
 	run_one fuzz_log_decode $(FUZZ_BIN) $(FUZZ_DIR)/corpus $(FUZZ_DIR)/fuzz.log 8192 || rc=1; \
 	run_one fuzz_ft_rx $(FUZZ_RX_BIN) $(FUZZ_DIR)/corpus_ft_rx $(FUZZ_DIR)/fuzz_ft_rx.log \
 		16384 || rc=1; \
+	run_one fuzz_madt $(FUZZ_MADT_BIN) $(FUZZ_DIR)/corpus_madt $(FUZZ_DIR)/fuzz_madt.log \
+		1024 || rc=1; \
 	exit $$rc
