@@ -12,6 +12,7 @@
 #define QUIET_US 3000        /* how long candidates must stay silent before the test */
 #define TEST_US 20000        /* how long the test interrupt may take to arrive */
 #define SETTLE_US 1000       /* after the first pin fired, for others wired alike */
+#define STORM_LIMIT 1000     /* interrupts in a row without a NIC cause: the line is not ours */
 
 /* What the probe saw, one bit per I/O APIC pin. */
 static struct {
@@ -36,9 +37,21 @@ static void nic_handler(void *ctx, uint8_t vector)
 	struct nic_irq *ni = ctx;
 	if (ni->nic->ops->irq_ack(ni->nic)) {
 		ni->taken++;
+		ni->unclaimed_run = 0;
 		ni->pending = 1;
-	} else {
-		ni->unclaimed++;
+		return;
+	}
+	ni->unclaimed++;
+	/* A level-triggered line someone else holds asserted would fire after
+	 * every EOI and starve the host: give the pin up and poll. */
+	if (++ni->unclaimed_run >= STORM_LIMIT) {
+		ioapic_mask(ni->route.pin);
+		ni->nic->ops->irq_enable(ni->nic, 0);
+		ni->active = 0;
+		snprintf(ni->why_polled, sizeof(ni->why_polled),
+			 "I/O APIC pin %u fired %u times in a row without a cause from the NIC",
+			 ni->route.pin, STORM_LIMIT);
+		log_warn("net", "%s: receiving by polling (%s)", ni->nic->name, ni->why_polled);
 	}
 }
 

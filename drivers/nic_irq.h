@@ -20,6 +20,7 @@ struct nic_irq {
 	volatile int pending;          /* set by the handler, cleared by the poller */
 	uint64_t taken;                /* interrupts with a cause from the NIC */
 	uint64_t unclaimed;            /* interrupts on its pin with no cause (a shared line) */
+	unsigned unclaimed_run;        /* of those, in a row */
 	char why_polled[160];
 };
 

@@ -54,6 +54,10 @@ static const struct config_key config_keys[] = {
 	{ "net.netmask", KEY_IPV4, OFF(net_netmask), 0, 0, NULL, "IPv4 netmask" },
 	{ "net.gateway", KEY_IPV4, OFF(net_gateway), 0, 0, NULL, "IPv4 default gateway" },
 	{ "net.mtu", KEY_NUMBER, OFF(net_mtu), 576, 1500, NULL, "MTU of the server's NIC" },
+	{ "net.dhcp", KEY_CHOICE, OFF(net_dhcp), 0, 0, yes_no,
+	  "take the address, netmask and gateway from a DHCP server (instead of net.ip)" },
+	{ "net.dhcp_timeout_s", KEY_NUMBER, OFF(net_dhcp_timeout_s), 1, 3600, NULL,
+	  "how long to wait for the first DHCP lease" },
 	{ "net.irq", KEY_CHOICE, OFF(net_irq), 0, 0, net_irqs,
 	  "NIC interrupts: auto (probe the route, else poll) or off (always poll)" },
 	{ "net.bench", KEY_CHOICE, OFF(net_bench), 0, 0, net_benches,
@@ -99,6 +103,7 @@ void config_defaults(struct ftv_config *out)
 	out->replay_log_mb = 16;
 	out->net_netmask = 0xffffff00u;
 	out->net_mtu = 1500;
+	out->net_dhcp_timeout_s = 30;
 	out->net_bench_mb = 16;
 	out->ft_port = 7400;
 	out->ft_hb_port = 7401;

@@ -42,6 +42,8 @@ struct ftv_config {
 	uint32_t net_ip, net_netmask, net_gateway;
 	uint32_t net_mtu;
 	uint32_t net_irq;             /* enum net_irq_mode */
+	uint32_t net_dhcp;            /* the address from DHCP instead of net.ip */
+	uint64_t net_dhcp_timeout_s;
 	uint32_t net_bench;           /* enum net_bench: plain-TCP benchmark at start */
 	uint32_t net_bench_peer;      /* the sink a sender connects to */
 	uint64_t net_bench_mb;        /* what the sender pushes */

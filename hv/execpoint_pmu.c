@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "stop.h"
+#include "../arch/x86_64/irq.h"
 #include "vcpu.h"
 #include "vmcs.h"
 
@@ -33,6 +34,17 @@
 static int pmu_allowed_proc(const struct vcpu *v, uint32_t bit)
 {
 	return ((uint32_t)(v->caps->proc >> 32) & bit) != 0;
+}
+
+/* The overflow interrupt, whether it forced a VM exit or arrived while
+ * the host slept: the point is brought up to date by account_exit, the
+ * next prepare_entry decides what to do. */
+static void pmu_interrupt(void *ctx, uint8_t vector)
+{
+	struct vcpu *v = ctx;
+	(void)vector;
+	pmu_ack_interrupt();
+	v->pmu.interrupts++;
 }
 
 static int pmu_init(struct vcpu *v)
@@ -58,6 +70,7 @@ static int pmu_init(struct vcpu *v)
 		log_info("replay", "no branch counter: %s", why);
 		return -1;
 	}
+	irq_register(PMU_INTERRUPT_VECTOR, pmu_interrupt, v);
 	pmu_start(&p->info);
 	vmcs_write(VMCS_GUEST_PERF_GLOBAL_CTRL, PERF_GLOBAL_PMC0);
 	vmcs_write(VMCS_HOST_PERF_GLOBAL_CTRL, 0);
@@ -188,17 +201,10 @@ static void pmu_account_exit(struct vcpu *v, const struct vm_exit *e)
 static int pmu_handle_exit(struct vcpu *v, const struct vm_exit *e)
 {
 	struct execpoint_pmu_state *p = &v->pmu;
-	/* A step or an overflow needs nothing more: account_exit has brought
-	 * the point up to date and the next prepare_entry decides. */
-	if (e->reason == EXIT_MONITOR_TRAP_FLAG && p->mtf)
-		return 1;
-	if (e->reason == EXIT_EXTERNAL_INTERRUPT && (e->intr_info & INTR_INFO_VALID) &&
-	    INTR_INFO_VECTOR(e->intr_info) == PMU_INTERRUPT_VECTOR) {
-		pmu_ack_interrupt();
-		p->interrupts++;
-		return 1;
-	}
-	return 0;
+	/* A step needs nothing more: account_exit has brought the point up to
+	 * date and the next prepare_entry decides. (The overflow interrupt's
+	 * exit goes to irq_dispatch() like any host interrupt.) */
+	return e->reason == EXIT_MONITOR_TRAP_FLAG && p->mtf;
 }
 
 void execpoint_pmu_print_stats(const struct vcpu *v)

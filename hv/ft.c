@@ -633,7 +633,9 @@ static void between_entries(struct vcpu *v)
 	/* Flow control: the guest waits while a live backup is too far behind
 	 * (with the backup silent there is nobody to wait for). */
 	uint64_t max = ft.hv->config.ft_max_unacked_kb * 1024;
-	if (ft.role == FT_ROLE_PRIMARY && !ft.peer_silent && ft.welcomed && unacked_bytes() > max) {
+	/* Also while a heard backup reconnects: dropping batches it still needs
+	 * would leave it unable to catch up. */
+	if (ft.role == FT_ROLE_PRIMARY && !ft.peer_silent && ft.ever_heard && unacked_bytes() > max) {
 		ft.paused = 1;
 		ft.pauses++;
 		ft.pause_started_ms = now_ms();

@@ -138,8 +138,9 @@ static void backup(struct hv_state *hv)
 void ft_bench(struct hv_state *hv)
 {
 	const struct ftv_config *c = &hv->config;
-	if (c->ft_role == FT_ROLE_NONE || !c->ft_peer || !c->net_ip) {
-		log_error("ftbench", "ft.bench_mb needs ft.role (primary or backup), ft.peer and net.ip");
+	if (c->ft_role == FT_ROLE_NONE || !c->ft_peer || !(c->net_ip || c->net_dhcp)) {
+		log_error("ftbench", "ft.bench_mb needs ft.role (primary or backup), ft.peer and an "
+				     "address (net.ip or net.dhcp)");
 		hv_stop(STOP_CONFIG);
 	}
 	log_info("ftbench", "measuring the logging channel with %llu MiB of synthetic log "

@@ -145,6 +145,8 @@ uint64_t nd_device(struct vcpu *v, enum ev_device dev, uint32_t reg, nd_live_fn 
 	return value;
 }
 
+#define IDLE_SLICE_US 1000
+
 void nd_idle(struct vcpu *v)
 {
 	if (v->nd->mode == ND_REPLAY)
@@ -160,9 +162,13 @@ void nd_idle(struct vcpu *v)
 				  (unsigned long long)vmcs_read(VMCS_GUEST_RIP));
 			return;
 		}
-		/* The host sleeps too, until the guest's timer is due (or spins
-		 * where the host has no wake-up timer). */
-		irq_wait(due > now ? log_tsc_to_us(due - now) + 1 : 0);
+		/* The host sleeps too, until the guest's timer is due, a frame
+		 * comes, or IDLE_SLICE_US passed: its own work (heartbeats, the
+		 * log stream) goes on while the guest idles. */
+		if (v->service)
+			v->service(v);
+		uint64_t us = due > now ? log_tsc_to_us(due - now) + 1 : 0;
+		irq_wait(us < IDLE_SLICE_US ? us : IDLE_SLICE_US);
 		cpu_pause();
 	}
 }

@@ -12,6 +12,7 @@
 #include "netif/ethernet.h"
 
 #include "frame_demux.h"
+#include "net_dhcp.h"
 #include "netif_nic.h"
 #include "../arch/x86_64/cpu.h"
 #include "../arch/x86_64/ioapic.h"
@@ -74,19 +75,23 @@ int net_init(const struct ftv_config *cfg, uint64_t rsdp)
 {
 	ip4_addr_t ip, mask, gw;
 	char sip[16], smask[16], sgw[16];
-	if (!cfg->net_ip) {
-		log_info("net", "networking off (no net.ip)");
+	if (!cfg->net_ip && !cfg->net_dhcp) {
+		log_info("net", "networking off (no net.ip, net.dhcp off)");
 		return 0;
+	}
+	if (cfg->net_ip && cfg->net_dhcp) {
+		log_error("net", "net.ip is set and net.dhcp = yes: choose one way to get the address");
+		return -1;
 	}
 	net.nic = nic_probe();
 	if (!net.nic) {
-		log_error("net", "net.ip is set but there is no working NIC: remove net.ip or give "
-				 "the machine a supported NIC");
+		log_error("net", "networking is configured but there is no working NIC: remove net.ip "
+				 "and net.dhcp, or give the machine a supported NIC");
 		return -1;
 	}
 	lwip_init();
-	ip_from_config(cfg->net_ip, &ip);
-	ip_from_config(cfg->net_netmask, &mask);
+	ip_from_config(cfg->net_ip, &ip);      /* all 0 with DHCP, until the lease */
+	ip_from_config(cfg->net_ip ? cfg->net_netmask : 0, &mask);
 	ip_from_config(cfg->net_gateway, &gw);
 	net.port.nic = net.nic;
 	net.port.mtu = (uint16_t)cfg->net_mtu;
@@ -103,10 +108,12 @@ int net_init(const struct ftv_config *cfg, uint64_t rsdp)
 	net.up = 1;
 	follow_link();
 	setup_interrupt(cfg, rsdp);
+	if (cfg->net_dhcp && net_dhcp_acquire(&net.netif, cfg->net_dhcp_timeout_s) != 0)
+		return -1;
 
-	format_ip(&ip, sip, sizeof(sip));
-	format_ip(&mask, smask, sizeof(smask));
-	format_ip(&gw, sgw, sizeof(sgw));
+	format_ip(netif_ip4_addr(&net.netif), sip, sizeof(sip));
+	format_ip(netif_ip4_netmask(&net.netif), smask, sizeof(smask));
+	format_ip(netif_ip4_gw(&net.netif), sgw, sizeof(sgw));
 	log_info("net", "interface up: %s netmask %s gateway %s, MTU %u, on %s (%s)", sip, smask,
 		 sgw, net.port.mtu, net.nic->name, net.nic->where);
 	return 0;
@@ -117,7 +124,9 @@ void net_poll(void)
 	if (!net.up)
 		return;
 	net.irq.pending = 0;
-	net.nic->ops->poll(net.nic, frame_demux_deliver, &net.demux, POLL_BUDGET);
+	/* A full budget may have left frames behind: the next wait must not sleep. */
+	if (net.nic->ops->poll(net.nic, frame_demux_deliver, &net.demux, POLL_BUDGET) == POLL_BUDGET)
+		net.irq.pending = 1;
 	follow_link();
 	sys_check_timeouts();
 }
@@ -175,7 +184,7 @@ void net_print_status(void)
 	char sip[16], smask[16], sgw[16];
 	struct nic_stats s;
 	if (!net.up) {
-		console_printf("networking off (set net.ip in the config)\n");
+		console_printf("networking off (set net.ip or net.dhcp in the config)\n");
 		return;
 	}
 	format_ip(netif_ip4_addr(&net.netif), sip, sizeof(sip));
@@ -183,6 +192,7 @@ void net_print_status(void)
 	format_ip(netif_ip4_gw(&net.netif), sgw, sizeof(sgw));
 	const uint8_t *m = net.nic->mac;
 	console_printf("%s netmask %s gateway %s, MTU %u\n", sip, smask, sgw, net.port.mtu);
+	net_dhcp_print(&net.netif);
 	console_printf("%s: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s\n", net.nic->name,
 		       net.nic->where, m[0], m[1], m[2], m[3], m[4], m[5],
 		       net.nic->ops->link_up(net.nic) ? "up" : "down");

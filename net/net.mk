@@ -4,13 +4,13 @@
 #
 # The files are named rather than globbed: on a fresh tree the source does
 # not exist yet when make reads this, and these are the ones that hold code
-# for our options (lwipopts.h): no DHCP, DNS, raw sockets, IGMP or IPv6.
+# for our options (lwipopts.h): DHCP, but no DNS, raw sockets, IGMP or IPv6.
 
 LWIP_SRC := $(DEPS)/lwip/src
 LWIP_FILES := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
 	core/netif.c core/pbuf.c core/stats.c core/tcp.c core/tcp_in.c core/tcp_out.c \
 	core/timeouts.c core/udp.c \
-	core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c core/ipv4/ip4_addr.c \
+	core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c core/ipv4/ip4_addr.c \
 	core/ipv4/ip4_frag.c \
 	netif/ethernet.c
 LWIP_SRCS := $(addprefix $(LWIP_SRC)/,$(LWIP_FILES))

@@ -131,7 +131,7 @@ pair() {
 			ip netns exec "$NS" env FTV_TIMEOUT=120 FTV_QEMU_TAP=$tap FTV_QEMU_MAC=$mac \
 				bash "$ROOT/scripts/qemu.sh" "$dir/$side/esp.img" "$dir/$side/console" 2>/dev/null &
 		else
-			ip netns exec "$NS" env FTV_TIMEOUT=900 FTV_BOCHS_TAP=$tap FTV_BOCHS_MAC=$mac \
+			ip netns exec "$NS" env FTV_TIMEOUT=900 FTV_BOCHS_TAP=$tap FTV_BOCHS_MAC=$mac FTV_BOCHS_SYNC=slowdown \
 				bash "$ROOT/scripts/bochs.sh" "$dir/$side/ftvisor.iso" "$dir/$side/console" &
 		fi
 		PAIR_PIDS+=($!)
@@ -167,6 +167,46 @@ for run in $(seq $RUNS); do
 	need "$NET/channel-$run/b/console.txt" 'ftbench: channel '
 done
 
+# The same plain TCP with both NICs polled (net.irq = off): what interrupts change.
+for run in $(seq $RUNS); do
+	echo "bench: plain TCP, NICs polled (net.irq = off), run $run of $RUNS..." >&2
+	server "$NET/tcppoll-$run/a" 10.77.0.21 "net.bench = sink" "net.irq = off"
+	server "$NET/tcppoll-$run/b" 10.77.0.22 "net.bench = send" "net.bench_peer = 10.77.0.21" \
+		"net.bench_mb = $NET_MB" "net.irq = off"
+	pair "$NET/tcppoll-$run" qemu
+	need "$NET/tcppoll-$run/b/console.txt" 'netbench: tcp '
+done
+
+# idle_cpu MODE: one QEMU server at its console (net.irq = MODE); prints the
+# CPU time its QEMU process used over IDLE_SECONDS, in per cent of one core.
+IDLE_SECONDS=10
+idle_cpu() {
+	local dir=$NET/idle-$1 pid t0 t1
+	server "$dir" 10.77.0.21 "net.irq = $1" "hv.on_stop = console"
+	bash "$ROOT/scripts/mkesp.sh" "$dir/esp.img" "$BUILD/ftvisor.efi" "$dir/ftvisor.cfg" \
+		"$BUILD/guest/testguest.bin"
+	: >"$dir/console"
+	ip netns exec "$NS" env FTV_TIMEOUT=120 FTV_QEMU_TAP=tapA FTV_QEMU_MAC=52:54:00:4d:00:21 \
+		bash "$ROOT/scripts/qemu.sh" "$dir/esp.img" "$dir/console" 2>/dev/null &
+	PAIR_PIDS+=($!)
+	for _ in $(seq 240); do
+		grep -q 'staying at the console' "$dir/console" && break
+		sleep 0.25
+	done
+	# The emulator itself, not the timeout wrapper whose command line names it.
+	pid=$(pgrep -f '^qemu-system-x86_64 .*ifname=tapA' | head -1)
+	[ -n "$pid" ] || { echo "bench: no QEMU process for the idle server" >&2; return 1; }
+	t0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+	sleep $IDLE_SECONDS
+	t1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+	stop_pair
+	awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v s=$IDLE_SECONDS \
+		'BEGIN { printf "%.0f", 100 * t / hz / s }'
+}
+echo "bench: an idle server's CPU use, interrupts and HLT against polling..." >&2
+idle_irq=$(idle_cpu auto)
+idle_poll=$(idle_cpu off)
+
 # A live pair in Bochs per guest: the backup replays while the primary runs;
 # the backup says how far behind it is every 100 ms of its (emulated) time.
 live_pair() {
@@ -190,8 +230,14 @@ figure() { sed -n "$2" "$NET/$1/console.txt"; }
 #   netbench: tcp 32 MiB in 2011 ms = 133.4 Mbit/s; rtt min/avg/max 3930/7735/16414 us
 #   ftbench: channel 32 MiB of log in 4700 ms = 57.1 Mbit/s; ack rtt min/avg/max
 #     A/B/C us streaming, A/B/C us one batch at a time
-tcp_mbit() { figure "tcp-$1/b" 's/.*netbench: tcp .* = \([0-9.]*\) Mbit\/s.*/\1/p'; }
-tcp_rtt() { figure "tcp-$1/b" 's/.*netbench: tcp .*rtt min\/avg\/max \([0-9/]*\) us.*/\1/p'; }
+# netbench_mbit PREFIX RUN, netbench_rtt PREFIX RUN: the sender's figures
+# of the plain-TCP run PREFIX-RUN (tcp: interrupts, tcppoll: polled).
+netbench_mbit() { figure "$1-$2/b" 's/.*netbench: tcp .* = \([0-9.]*\) Mbit\/s.*/\1/p'; }
+netbench_rtt() { figure "$1-$2/b" 's/.*netbench: tcp .*rtt min\/avg\/max \([0-9/]*\) us.*/\1/p'; }
+tcp_mbit() { netbench_mbit tcp "$1"; }
+tcp_rtt() { netbench_rtt tcp "$1"; }
+tcppoll_mbit() { netbench_mbit tcppoll "$1"; }
+tcppoll_rtt() { netbench_rtt tcppoll "$1"; }
 chan_mbit() { figure "channel-$1/b" 's/.*ftbench: channel .* = \([0-9.]*\) Mbit\/s.*/\1/p'; }
 chan_rtt_streaming() { figure "channel-$1/b" 's/.*ack rtt min\/avg\/max \([0-9/]*\) us streaming.*/\1/p'; }
 chan_rtt_one() { figure "channel-$1/b" 's/.* us streaming, \([0-9/]*\) us one batch at a time.*/\1/p'; }
@@ -199,6 +245,8 @@ min_of() { cut -d/ -f1; }
 avg_of() { cut -d/ -f2; }
 tcp_rtt_min() { tcp_rtt "$1" | min_of; }
 tcp_rtt_avg() { tcp_rtt "$1" | avg_of; }
+tcppoll_rtt_min() { tcppoll_rtt "$1" | min_of; }
+tcppoll_rtt_avg() { tcppoll_rtt "$1" | avg_of; }
 chan_rtt_one_min() { chan_rtt_one "$1" | min_of; }
 chan_rtt_one_avg() { chan_rtt_one "$1" | avg_of; }
 chan_rtt_streaming_avg() { chan_rtt_streaming "$1" | avg_of; }
@@ -207,6 +255,8 @@ over_runs() { for run in $(seq $RUNS); do $1 "$run"; done | sort -n; }
 median() { over_runs "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 lowest() { over_runs "$1" | head -1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# compare_row LABEL A B: a table row with A, B and B / A.
+compare_row() { echo "| $1 | $2 | $3 | $(ratio "$3" "$2") |"; }
 
 # Live pairs: the primary's (B's) last status line and run time, and the
 # backup's (A's) lag samples, taken while streaming.
@@ -233,18 +283,16 @@ per_guest_second() { awk -v n="$2" -v ms="$(live_ms "$1")" 'BEGIN { printf "%.0f
 	echo "HELLO/WELCOME, cumulative ACKs verified by the backup). Round trips: a 16-byte message echoed"
 	echo "(TCP) against one small batch (4 events) and the ACK covering it (channel). Under TCG each boot"
 	echo "calibrates its own TSC, which moves absolute figures by a few per cent between runs; ratios come"
-	echo "from the same rig. Two busy-polling emulators and their I/O threads share this host's cores, so"
+	echo "from the same rig. Two emulators and their I/O threads share this host's cores, so"
 	echo "average round trips mostly measure the host's scheduler (milliseconds); the lowest show the path"
 	echo "itself. While streaming, a batch's ACK waits behind the full send buffer (128 KiB / throughput)."
 	echo
 	echo "| figure | plain TCP | logging channel | channel / plain |"
 	echo "| --- | --- | --- | --- |"
-	tcp=$(median tcp_mbit) chan=$(median chan_mbit)
-	echo "| throughput, Mbit/s | $tcp | $chan | $(ratio "$chan" "$tcp") |"
-	tcp=$(lowest tcp_rtt_min) chan=$(lowest chan_rtt_one_min)
-	echo "| round trip, one at a time, lowest of all runs, us | $tcp | $chan | $(ratio "$chan" "$tcp") |"
-	tcp=$(median tcp_rtt_avg) chan=$(median chan_rtt_one_avg)
-	echo "| round trip, one at a time, avg us | $tcp | $chan | $(ratio "$chan" "$tcp") |"
+	compare_row "throughput, Mbit/s" "$(median tcp_mbit)" "$(median chan_mbit)"
+	compare_row "round trip, one at a time, lowest of all runs, us" "$(lowest tcp_rtt_min)" \
+		"$(lowest chan_rtt_one_min)"
+	compare_row "round trip, one at a time, avg us" "$(median tcp_rtt_avg)" "$(median chan_rtt_one_avg)"
 	echo "| ACK round trip while streaming, avg us | | $(median chan_rtt_streaming_avg) | |"
 	echo
 	echo "| run | TCP Mbit/s | TCP rtt min/avg/max us | channel Mbit/s | ACK rtt one batch min/avg/max us | ACK rtt streaming min/avg/max us |"
@@ -252,6 +300,19 @@ per_guest_second() { awk -v n="$2" -v ms="$(live_ms "$1")" 'BEGIN { printf "%.0f
 	for run in $(seq $RUNS); do
 		echo "| $run | $(tcp_mbit "$run") | $(tcp_rtt "$run") | $(chan_mbit "$run") | $(chan_rtt_one "$run") | $(chan_rtt_streaming "$run") |"
 	done
+	echo
+	echo "## Receiving on interrupts against polling"
+	echo
+	echo "The same plain-TCP benchmark with both NICs polled (net.irq = off) and with interrupts (the"
+	echo "default: the host sleeps in HLT and the NIC's interrupt wakes it), and the CPU time one idle"
+	echo "server's QEMU process takes over $IDLE_SECONDS s at the console."
+	echo
+	echo "| figure | polled | interrupts | interrupts / polled |"
+	echo "| --- | --- | --- | --- |"
+	compare_row "throughput, Mbit/s" "$(median tcppoll_mbit)" "$(median tcp_mbit)"
+	compare_row "round trip, lowest of all runs, us" "$(lowest tcppoll_rtt_min)" "$(lowest tcp_rtt_min)"
+	compare_row "round trip, avg us" "$(median tcppoll_rtt_avg)" "$(median tcp_rtt_avg)"
+	echo "| idle server, CPU % of one core | $idle_poll | $idle_irq | |"
 	echo
 	echo "## Live primary/backup pair in Bochs"
 	echo
@@ -267,6 +328,7 @@ per_guest_second() { awk -v n="$2" -v ms="$(live_ms "$1")" 'BEGIN { printf "%.0f
 	echo '```'
 	for run in $(seq $RUNS); do
 		grep -h -E 'netbench: (tcp|sink)' "$NET/tcp-$run/b/console.txt" "$NET/tcp-$run/a/console.txt" | sed 's/^\[[^]]*\] //'
+		grep -h -E 'netbench: tcp' "$NET/tcppoll-$run/b/console.txt" | sed 's/^\[[^]]*\] /polled: /'
 		grep -h -E 'ftbench: ' "$NET/channel-$run/b/console.txt" "$NET/channel-$run/a/console.txt" | sed 's/^\[[^]]*\] //'
 	done
 	echo '```'

@@ -16,7 +16,7 @@ PACKAGES=(
 	qemu-system-x86 ovmf bochs bochsbios vgabios bochs-term
 	mtools dosfstools xorriso
 	libcmocka-dev clang llvm libclang-rt-14-dev
-	tgt libiscsi-bin iproute2 iputils-ping procps
+	tgt libiscsi-bin iproute2 iputils-ping procps dnsmasq-base
 )
 
 missing=()

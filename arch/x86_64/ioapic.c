@@ -83,8 +83,11 @@ unsigned ioapic_discover(uint64_t rsdp, struct madt_info *madt, int *have_madt)
 	uint32_t base = IOAPIC_DEFAULT_BASE;
 	const uint8_t *t = acpi_find_table(rsdp, "APIC", why, sizeof(why));
 	*have_madt = t && acpi_madt_parse(t, acpi_table_length(t), madt, why, sizeof(why)) == 0;
-	if (*have_madt)
-		base = madt->ioapic[0].address;
+	/* The chip whose pins start at GSI 0: the firmware's IRQs and the PCI
+	 * pins 16-23 are its pin numbers. */
+	for (size_t i = 0; *have_madt && i < madt->nioapics; i++)
+		if (madt->ioapic[i].gsi_base == 0)
+			base = madt->ioapic[i].address;
 	else
 		log_info("irq", "no usable MADT (%s): trying the I/O APIC at the PC default 0x%x", why,
 			 base);

@@ -2,7 +2,6 @@
 
 #include <stdio.h>
 
-#include "apic.h"
 #include "cpu.h"
 #include "msr.h"
 
@@ -291,6 +290,5 @@ void pmu_write(uint64_t value)
 void pmu_ack_interrupt(void)
 {
 	cpu_wrmsr(MSR_IA32_PERF_GLOBAL_OVF_CTRL, PERF_GLOBAL_PMC0);
-	apic_eoi();
 	lvt_perfmon_route();
 }

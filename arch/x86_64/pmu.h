@@ -75,9 +75,9 @@ void pmu_write(uint64_t value);
 /* The most branches counter 0 can be armed for with pmu_write(). */
 #define PMU_MAX_ARM 0x7fffffffull
 
-/* After the overflow interrupt's exit (the vector is ours alone): clears
- * counter 0's overflow flag, ends the interrupt at the local APIC, and
- * unmasks the LVT entry, which some cores mask on delivery. */
+/* The overflow interrupt's handler (the vector is ours alone; irq.c sends
+ * the end of interrupt): clears counter 0's overflow flag and unmasks the
+ * LVT entry, which some cores mask on delivery. */
 void pmu_ack_interrupt(void);
 
 #endif

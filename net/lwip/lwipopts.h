@@ -1,6 +1,6 @@
 /*
  * lwIP 2.1.3 configured for ftvisor: one polled thread (NO_SYS, raw API
- * only), IPv4 with ARP, ICMP, UDP (heartbeats) and TCP tuned for one
+ * only), IPv4 with ARP, ICMP, UDP (heartbeats, DHCP) and TCP tuned for one
  * long-lived log stream between two servers on a LAN.
  *
  * All of lwIP's memory is static (pools in the image) so that a flood of
@@ -11,7 +11,7 @@
 
 /* ---- platform ---- */
 #define NO_SYS 1
-#define SYS_LIGHTWEIGHT_PROT 0     /* one thread, no interrupts: nothing to protect */
+#define SYS_LIGHTWEIGHT_PROT 0     /* one thread; interrupt handlers never enter lwIP */
 #define LWIP_SOCKET 0
 #define LWIP_NETCONN 0
 #define LWIP_NETIF_API 0
@@ -26,7 +26,8 @@
 #define LWIP_UDP 1
 #define LWIP_TCP 1
 #define LWIP_RAW 0
-#define LWIP_DHCP 0
+#define LWIP_DHCP 1                /* net.dhcp: the address from a DHCP server */
+#define LWIP_NETIF_STATUS_CALLBACK 1 /* DHCP: an address that changes is said */
 #define LWIP_AUTOIP 0
 #define LWIP_IGMP 0
 #define LWIP_DNS 0

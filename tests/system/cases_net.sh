@@ -82,7 +82,7 @@ qemu_net_without_nic_is_refused() {
 	boot qemu "$CASE_DIR/esp.img" "$CASE_DIR/console"
 	expect "$CASE_DIR/console" \
 		'net: ERROR: no supported NIC found \(want Intel 82540EM 8086:100e\)' \
-		'net: ERROR: net.ip is set but there is no working NIC' \
+		'net: ERROR: networking is configured but there is no working NIC' \
 		'ftvisor: stopped: bad config \(code 3\)' &&
 		expect_not "$CASE_DIR/console" 'vmx: ' &&
 		expect_status 7
@@ -93,7 +93,7 @@ qemu_net_off_without_address() {
 	write_config "$CASE_DIR/ftvisor.cfg" "hv.on_stop = poweroff"
 	make_esp "$CASE_DIR/esp.img" "$EFI" "$CASE_DIR/ftvisor.cfg" "$GUEST"
 	boot qemu "$CASE_DIR/esp.img" "$CASE_DIR/console"
-	expect "$CASE_DIR/console" 'net: networking off \(no net.ip\)' 'stopped: no VT-x \(code 2\)' &&
+	expect "$CASE_DIR/console" 'net: networking off \(no net.ip, net.dhcp off\)' 'stopped: no VT-x \(code 2\)' &&
 		expect_not "$CASE_DIR/console" 'e1000: ' &&
 		expect_status 5
 }
@@ -190,4 +190,80 @@ bochs_pings_answered_while_guest_runs() {
 	with_net_rig "$ns" ping_during_guest_in "$ns" &&
 		expect "$CASE_DIR/console" 'guest: guest reported: test passed' &&
 		expect_not "$CASE_DIR/console" 'e1000: (WARN|ERROR)' 'net: (WARN|ERROR)'
+}
+
+# dhcp_case_in NS: a DHCP server (dnsmasq) on the namespace's bridge, then
+# ftvisor asking it for an address; the host pings the leased address.
+DHCP_FIRST=10.77.0.100
+dhcp_case_in() {
+	local ns=$1 log=$CASE_DIR/console
+	ip netns exec "$ns" dnsmasq --keep-in-foreground --port=0 --interface=br0 --bind-interfaces \
+		--dhcp-range=$DHCP_FIRST,$DHCP_FIRST,255.255.255.0,120 \
+		--dhcp-leasefile="$CASE_DIR/leases" --pid-file="$CASE_DIR/dnsmasq.pid" \
+		--log-facility="$CASE_DIR/dnsmasq.log" &
+	local dnsmasq=$!
+	emu_start qemu "$CASE_DIR/esp.img" "$log" \
+		env FTV_QEMU_TAP=tapQ FTV_QEMU_MAC=$NET_HV_MAC ip netns exec "$ns"
+	local status=0
+	emu_wait "$log" 'ftvisor: staying at the console' 120 &&
+		ip netns exec "$ns" ping -c 3 -W 2 "$DHCP_FIRST" >"$CASE_DIR/ping" 2>&1 ||
+		status=1
+	kill -TERM "$dnsmasq" 2>/dev/null
+	wait "$dnsmasq" 2>/dev/null
+	cat "$CASE_DIR/ping" 2>/dev/null
+	return $status
+}
+
+# net.dhcp = yes: the address, netmask and gateway come from the segment's
+# DHCP server; the lease is said on the console and the host reaches it.
+qemu_address_from_dhcp() {
+	write_config "$CASE_DIR/ftvisor.cfg" "net.dhcp = yes"
+	make_esp "$CASE_DIR/esp.img" "$EFI" "$CASE_DIR/ftvisor.cfg" "$GUEST"
+	local ns
+	ns=$(net_case_ns dhcp)
+	with_net_rig "$ns" dhcp_case_in "$ns" &&
+		expect "$CASE_DIR/console" 'net: DHCP: asking for an address \(up to 30 s\)' \
+			'net: DHCP: lease from 10\.77\.0\.1 for 120 s after [0-9]+ ms' \
+			"net: interface up: $DHCP_FIRST netmask 255\.255\.255\.0 gateway 10\.77\.0\.1" &&
+		grep -qi "$NET_HV_MAC $DHCP_FIRST" "$CASE_DIR/leases"
+}
+
+# boot_qemu_on_tap NS: boots $CASE_DIR/esp.img with its NIC on tapQ in NS
+# and waits for it to end (ftvisor powering off); sets BOOT_STATUS.
+boot_qemu_on_tap() {
+	emu_start qemu "$CASE_DIR/esp.img" "$CASE_DIR/console" \
+		env FTV_QEMU_TAP=tapQ FTV_QEMU_MAC=$NET_HV_MAC ip netns exec "$1"
+	BOOT_STATUS=0
+	wait "$EMU_PID" || BOOT_STATUS=$?
+	EMU_PIDS=()
+}
+
+# Without a DHCP server ftvisor says so after net.dhcp_timeout_s, showing
+# that it waited, and stops with a configuration error.
+qemu_dhcp_without_server_is_reported() {
+	write_config "$CASE_DIR/ftvisor.cfg" "hv.on_stop = poweroff" "net.dhcp = yes" \
+		"net.dhcp_timeout_s = 12"
+	make_esp "$CASE_DIR/esp.img" "$EFI" "$CASE_DIR/ftvisor.cfg" "$GUEST"
+	local ns
+	ns=$(net_case_ns nodhcp)
+	with_net_rig "$ns" boot_qemu_on_tap "$ns" &&
+		expect "$CASE_DIR/console" 'net: DHCP: still waiting for a lease \(5 s\)' \
+			'net: DHCP: still waiting for a lease \(10 s\)' \
+			'net: ERROR: DHCP: no lease within 12 s: is a DHCP server on this segment\?' \
+			'ftvisor: stopped: bad config \(code 3\)' &&
+		expect_not "$CASE_DIR/console" 'net: interface up' &&
+		expect_status 7
+}
+
+# An address in two ways is refused before the NIC is touched.
+qemu_dhcp_and_static_address_refused() {
+	write_config "$CASE_DIR/ftvisor.cfg" "hv.on_stop = poweroff" "net.dhcp = yes" \
+		"net.ip = $NET_HV_IP"
+	make_esp "$CASE_DIR/esp.img" "$EFI" "$CASE_DIR/ftvisor.cfg" "$GUEST"
+	boot qemu "$CASE_DIR/esp.img" "$CASE_DIR/console"
+	expect "$CASE_DIR/console" \
+		'net: ERROR: net.ip is set and net.dhcp = yes: choose one way to get the address' \
+		'ftvisor: stopped: bad config \(code 3\)' &&
+		expect_not "$CASE_DIR/console" 'e1000: ' &&
+		expect_status 7
 }

@@ -255,6 +255,25 @@ static void test_flush_key(void **state)
 	expect_error("ft.flush_ms = 1001\n", 1, "out of range");
 }
 
+/* How the server gets its address and receives: static and interrupts by
+ * default; DHCP and polling on request. */
+static void test_net_address_and_irq_keys(void **state)
+{
+	(void)state;
+	struct ftv_config c;
+	struct config_error e;
+	assert_int_equal(parse("", &c, &e), 0);
+	assert_int_equal(c.net_dhcp, 0);
+	assert_int_equal(c.net_dhcp_timeout_s, 30);
+	assert_int_equal(c.net_irq, NET_IRQ_AUTO);
+	assert_int_equal(parse("net.dhcp = yes\nnet.dhcp_timeout_s = 5\nnet.irq = off\n", &c, &e), 0);
+	assert_int_equal(c.net_dhcp, 1);
+	assert_int_equal(c.net_dhcp_timeout_s, 5);
+	assert_int_equal(c.net_irq, NET_IRQ_OFF);
+	expect_error("net.dhcp_timeout_s = 0\n", 1, "out of range");
+	expect_error("net.irq = msi\n", 1, "net.irq");
+}
+
 static void test_hex_numbers(void **state)
 {
 	(void)state;
@@ -375,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_bench_keys),
 		cmocka_unit_test(test_flush_key),
+		cmocka_unit_test(test_net_address_and_irq_keys),
 		cmocka_unit_test(test_hex_numbers),
 		cmocka_unit_test(test_uint64_overflow),
 		cmocka_unit_test(test_bad_choice),
