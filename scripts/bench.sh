@@ -98,13 +98,14 @@ trap 'exit 143' TERM INT
 bash "$ROOT/scripts/netns.sh" up "$NS"
 rm -rf "$NET"
 
-# server DIR IP LINE...: DIR/ftvisor.cfg for one server on the segment.
+# server DIR IP LINE...: DIR/ftvisor.cfg for one server on the segment; it
+# powers off when done unless SERVER_ON_STOP says otherwise.
 server() {
 	local dir=$1 ip=$2
 	shift 2
 	mkdir -p "$dir"
-	printf '%s\n' "guest.ram_mb = 16" "hv.heap_mb = 64" "hv.on_stop = poweroff" "net.ip = $ip" \
-		"net.netmask = 255.255.255.0" "$@" >"$dir/ftvisor.cfg"
+	printf '%s\n' "guest.ram_mb = 16" "hv.heap_mb = 64" "hv.on_stop = ${SERVER_ON_STOP:-poweroff}" \
+		"net.ip = $ip" "net.netmask = 255.255.255.0" "$@" >"$dir/ftvisor.cfg"
 }
 
 # Both emulators power off when ftvisor stops (their timeout bounds the rest).
@@ -182,7 +183,7 @@ done
 IDLE_SECONDS=10
 idle_cpu() {
 	local dir=$NET/idle-$1 pid t0 t1
-	server "$dir" 10.77.0.21 "net.irq = $1" "hv.on_stop = console"
+	SERVER_ON_STOP=console server "$dir" 10.77.0.21 "net.irq = $1"
 	bash "$ROOT/scripts/mkesp.sh" "$dir/esp.img" "$BUILD/ftvisor.efi" "$dir/ftvisor.cfg" \
 		"$BUILD/guest/testguest.bin"
 	: >"$dir/console"
@@ -193,6 +194,7 @@ idle_cpu() {
 		grep -q 'staying at the console' "$dir/console" && break
 		sleep 0.25
 	done
+	need "$dir/console" 'staying at the console' || return 1
 	# The emulator itself, not the timeout wrapper whose command line names it.
 	pid=$(pgrep -f '^qemu-system-x86_64 .*ifname=tapA' | head -1)
 	[ -n "$pid" ] || { echo "bench: no QEMU process for the idle server" >&2; return 1; }

@@ -3,6 +3,8 @@
 # Runs the host unit tests (cmocka, under ASan/UBSan) and the system tests
 # (the real image booted in QEMU and Bochs, at most two emulators at once),
 # and ends with one line: "N passed, N failed". Exit status 0 iff none failed.
+# Results land in build/test-results, or in TEST_OUT when set (two runs at
+# once must not share it: each run starts by emptying it).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
