@@ -26,8 +26,8 @@ void net_poll(void);
 int net_rx_pending(void);
 
 /* Idles until the NIC interrupts or at most max_us (HLT), between polls.
- * Without a routed interrupt it only pauses the CPU once: the caller's
- * loop polls. */
+ * Without a routed interrupt, or shortly after a frame came (halt
+ * polling), it only pauses the CPU once: the caller's loop polls. */
 void net_wait(uint64_t max_us);
 
 /* The 'net' console command: address, NIC, counters, lwIP's errors. */
