@@ -779,14 +779,6 @@ static void primary_drain(void)
 			  (unsigned long long)ft.acked_seq, (unsigned long long)ft.log->seq);
 }
 
-void ft_flush_now(void)
-{
-	if (ft.role != FT_ROLE_PRIMARY)
-		return;
-	event_log_flush(ft.log);
-	send_batches();
-}
-
 void ft_channel_open(struct hv_state *hv, size_t log_bytes)
 {
 	const struct ftv_config *c = &hv->config;

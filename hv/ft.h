@@ -17,9 +17,5 @@ struct hv_state;
 void ft_run(struct hv_state *hv);
 /* The 'ft' console command. */
 void ft_print_status(void);
-/* Primary: closes the open batch and sends it now instead of when it is
- * ft.flush_ms old, because something waits for its acknowledgement (the
- * output rule). Does nothing in another role. */
-void ft_flush_now(void);
 
 #endif

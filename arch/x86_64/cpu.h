@@ -115,13 +115,6 @@ static inline void cpu_write_cr4(uint64_t v)
 	__asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory");
 }
 
-static inline uint64_t cpu_read_rflags(void)
-{
-	uint64_t v;
-	__asm__ volatile("pushfq; popq %0" : "=r"(v));
-	return v;
-}
-
 static inline void cpu_pause(void)
 {
 	__asm__ volatile("pause");

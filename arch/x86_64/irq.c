@@ -7,7 +7,6 @@
 struct irq_slot {
 	irq_handler_fn fn;
 	void *ctx;
-	uint64_t count;
 	int reported;              /* an unexpected vector is said once */
 };
 
@@ -43,7 +42,6 @@ void irq_unregister(uint8_t vector)
 void irq_dispatch(uint8_t vector)
 {
 	struct irq_slot *s = &irq.slot[vector];
-	s->count++;
 	if (vector == IRQ_VECTOR_SPURIOUS)
 		return;            /* a spurious interrupt takes no EOI */
 	if (s->fn)
@@ -66,12 +64,13 @@ void irq_wait(uint64_t max_us)
 	apic_timer_oneshot(IRQ_VECTOR_TIMER, 0);
 }
 
+void irq_window(void)
+{
+	/* Interrupts are recognised after the instruction that follows STI. */
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+}
+
 int irq_can_wait(void)
 {
 	return irq.can_wait;
-}
-
-uint64_t irq_count(uint8_t vector)
-{
-	return irq.slot[vector].count;
 }

@@ -36,8 +36,9 @@ void irq_dispatch(uint8_t vector);
 /* Sleeps (HLT) until any interrupt or at most 'max_us'. Returns at once
  * when irq_can_wait() is false. */
 void irq_wait(uint64_t max_us);
+/* Lets in the interrupts already pending, without sleeping. */
+void irq_window(void);
 /* The wake-up timer works, so irq_wait() cannot oversleep. */
 int irq_can_wait(void);
-uint64_t irq_count(uint8_t vector);
 
 #endif
