@@ -67,7 +67,7 @@ static void test_piecewise(void **state)
 
 /* Every byte value at every position of a longer buffer: exercises all 256
  * table entries against the bitwise definition. */
-static void test_table_against_bitwise(void **state)
+static void test_both_paths_against_bitwise(void **state)
 {
 	(void)state;
 	uint8_t buf[1024];
@@ -78,12 +78,23 @@ static void test_table_against_bitwise(void **state)
 		x ^= x << 17;
 		buf[i] = (i < 256) ? (uint8_t)i : (uint8_t)x;
 	}
-	for (size_t len = 0; len <= sizeof(buf); len += 7)
-		assert_int_equal(crc32c(buf, len), crc32c_bitwise(buf, len));
+	/* Every length and start offset (the instruction path reads 8 bytes at
+	 * a time, unaligned, then single bytes): both paths, one answer. */
+	for (size_t off = 0; off < 8; off++)
+		for (size_t len = 0; off + len <= sizeof(buf); len += (len < 64 ? 1 : 7)) {
+			uint32_t want = crc32c_bitwise(buf + off, len);
+			assert_int_equal(crc32c(buf + off, len), want);
+			assert_int_equal(crc32c_update_table(0, buf + off, len), want);
+		}
 	for (unsigned b = 0; b < 256; b++) {
 		uint8_t one = (uint8_t)b;
 		assert_int_equal(crc32c(&one, 1), crc32c_bitwise(&one, 1));
+		assert_int_equal(crc32c_update_table(0, &one, 1), crc32c_bitwise(&one, 1));
 	}
+	/* Pieces may alternate between the paths. */
+	uint32_t crc = crc32c_update_table(0, buf, 100);
+	crc = crc32c_update(crc, buf + 100, 333);
+	assert_int_equal(crc32c_update_table(crc, buf + 433, 91), crc32c_bitwise(buf, 524));
 }
 
 int main(void)
@@ -92,7 +103,7 @@ int main(void)
 		cmocka_unit_test(test_check_value),
 		cmocka_unit_test(test_iscsi_vectors),
 		cmocka_unit_test(test_piecewise),
-		cmocka_unit_test(test_table_against_bitwise),
+		cmocka_unit_test(test_both_paths_against_bitwise),
 	};
 	return cmocka_run_group_tests_name("crc32c", tests, NULL, NULL);
 }
