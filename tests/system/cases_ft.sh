@@ -139,3 +139,28 @@ pair_backup_notices_silent_primary() {
 	ft_wait backup 'peer 10.77.0.11 \(primary\) silent for [0-9]+ ms: noticed by the backup' 60 &&
 		ft_wait backup 'the primary fell silent; the log ends at event [0-9]+' 30
 }
+
+# A log larger than its ring (replay.log_mb = 1 on both sides), so both
+# rings wrap: the primary releases what the backup acknowledged, the backup
+# what it replayed, and the replay still matches to the end.
+pair_log_ring_wraps() {
+	local common=("guest.cmdline = test=replay ticks=80000" "replay.log_mb = 1"
+		"ft.max_unacked_kb = 256" "ft.stats_interval_ms = 2000")
+	ft_pair_setup "${common[@]}" -- "${common[@]}"
+	ft_start backup tapB 52:54:00:77:00:12
+	ft_start primary tapA 52:54:00:77:00:11
+	ft_wait primary 'all [0-9]+ events \([0-9]+ batches\) acknowledged by the backup' 400 &&
+		ft_wait backup 'backup replayed all [0-9]+ events in lockstep' 120 || return 1
+	local p=$CASE_DIR/primary/console b=$CASE_DIR/backup/console bytes
+	bytes=$(tr -d '\r' <"$p" | sed -n 's/.*ft: primary: .*log [0-9]* events, [0-9]* batches, \([0-9]*\) bytes;.*/\1/p' | tail -1)
+	if [ "${bytes:-0}" -le $((1024 * 1024)) ]; then
+		echo "the log grew to ${bytes:-0} bytes: no more than its 1 MiB ring"
+		return 1
+	fi
+	# Both sides held only part of it at a time, from a batch after the first.
+	expect "$p" 'held [0-9]+ of 1024 KiB from batch [1-9][0-9]*, 0 batches dropped' &&
+		expect "$b" 'log held [0-9]+ of 1024 KiB from batch [1-9][0-9]*' &&
+		expect_not "$b" "the backup's log is full" 'diverged' 'corrupt batch' &&
+		expect_not "$p" 'the log is full' 'was dropped' 'no backup can catch up' &&
+		ft_same_checkpoints
+}
