@@ -69,6 +69,15 @@ ft_wait() {
 	return 1
 }
 
+# ft_wait_stopped SIDE...: until each side's ftvisor has printed its last
+# line (the run's figures come before it).
+ft_wait_stopped() {
+	local side
+	for side in "$@"; do
+		ft_wait "$side" 'ftvisor: stopped: ' 60 || return 1
+	done
+}
+
 # Checkpoint lines (count, rip, state hash) must be the same on both sides.
 ft_same_checkpoints() {
 	local p=$CASE_DIR/primary/checkpoints b=$CASE_DIR/backup/checkpoints
@@ -89,7 +98,8 @@ pair_live_replay() {
 	ft_start backup tapB 52:54:00:77:00:12
 	ft_start primary tapA 52:54:00:77:00:11
 	ft_wait primary 'all [0-9]+ events \([0-9]+ batches\) acknowledged by the backup' 240 &&
-		ft_wait backup 'backup replayed all [0-9]+ events in lockstep' 120 || return 1
+		ft_wait backup 'backup replayed all [0-9]+ events in lockstep' 120 &&
+		ft_wait_stopped primary backup || return 1
 	expect "$CASE_DIR/primary/console" 'ft: primary: peer 10.77.0.12' 'backup .* accepted the channel' \
 		'ftvisor: stopped: guest passed' &&
 		expect "$CASE_DIR/backup/console" 'primary 10.77.0.11 connected' \
@@ -150,7 +160,8 @@ pair_log_ring_wraps() {
 	ft_start backup tapB 52:54:00:77:00:12
 	ft_start primary tapA 52:54:00:77:00:11
 	ft_wait primary 'all [0-9]+ events \([0-9]+ batches\) acknowledged by the backup' 400 &&
-		ft_wait backup 'backup replayed all [0-9]+ events in lockstep' 120 || return 1
+		ft_wait backup 'backup replayed all [0-9]+ events in lockstep' 120 &&
+		ft_wait_stopped primary backup || return 1
 	local p=$CASE_DIR/primary/console b=$CASE_DIR/backup/console bytes
 	bytes=$(tr -d '\r' <"$p" | sed -n 's/.*ft: primary: .*log [0-9]* events, [0-9]* batches, \([0-9]*\) bytes;.*/\1/p' | tail -1)
 	if [ "${bytes:-0}" -le $((1024 * 1024)) ]; then
