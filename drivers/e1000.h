@@ -1,4 +1,5 @@
-/* Intel 82540EM ("e1000") driver: polled, one receive and one transmit ring. */
+/* Intel 82540EM ("e1000") driver: one receive and one transmit ring,
+ * polled; its interrupt says when to poll. */
 #ifndef FTV_DRIVERS_E1000_H
 #define FTV_DRIVERS_E1000_H
 

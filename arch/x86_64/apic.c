@@ -51,7 +51,7 @@ static void apic_write(uint32_t offset, uint32_t value)
 void apic_quiesce(void)
 {
 	/* The firmware's tick (8254 through the 8259, or the LAPIC timer) must
-	 * not keep firing into a hypervisor that runs with interrupts off. */
+	 * not keep firing into a hypervisor: its own interrupts come later. */
 	cpu_outb(PIC1_DATA, 0xff);
 	cpu_outb(PIC2_DATA, 0xff);
 	if (!(cpu_rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_ENABLE))
