@@ -18,6 +18,8 @@
 int event_log_init(struct event_log *l, size_t cap, size_t batch_cap)
 {
 	memset(l, 0, sizeof(*l));
+	if ((uint64_t)cap > EVENT_LOG_MAX_CAP)
+		return -1;
 	/* Every held batch covers at least a header's bytes of the ring, so a
 	 * full ring never holds more batches than this. */
 	size_t starts_cap = cap / LOG_BATCH_HEADER_SIZE + 1;
@@ -57,9 +59,14 @@ void event_log_clear(struct event_log *l)
 
 /* ---- the ring ---- */
 
+/* Position of held batch 'seq'. starts[] keeps only its offset in the
+ * buffer: the held batches lie in [tail, tail + cap), where each offset
+ * stands for exactly one position. */
 static uint64_t start_of(const struct event_log *l, uint64_t seq)
 {
-	return l->starts[seq % l->starts_cap];
+	uint64_t off = l->starts[seq % l->starts_cap];
+	uint64_t tail_off = l->tail % l->cap;
+	return l->tail + (off >= tail_off ? off - tail_off : off + l->cap - tail_off);
 }
 
 /* Where a batch of 'size' bytes goes: at head, or at the start of the next
@@ -101,7 +108,7 @@ static void store(struct event_log *l, const uint8_t *batch, size_t size, uint32
 	if (l->oldest == l->seq)
 		l->tail = at;
 	memcpy(l->buf + at % l->cap, batch, size);
-	l->starts[l->seq % l->starts_cap] = at;
+	l->starts[l->seq % l->starts_cap] = (uint32_t)(at % l->cap);
 	l->head = at + size;
 	l->seq++;
 	l->events += nevents;

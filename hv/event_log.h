@@ -10,8 +10,8 @@
  * multiple of cap), and the bytes it skipped count as used until the
  * batches before them are released. The log holds batches oldest..seq-1 in
  * positions [tail, head), never more than cap bytes, and remembers where
- * each held batch starts (starts[]), so a batch is found by its number
- * without walking the headers.
+ * each held batch starts (starts[], 4 bytes a batch: a tenth of the ring at
+ * worst), so a batch is found by its number without walking the headers.
  *
  * Nothing leaves the log by itself: its owner releases the batches it no
  * longer needs (event_log_release), and a full log refuses more, unless
@@ -29,6 +29,8 @@
 /* One batch: small enough to send often, and the largest batch the
  * logging channel carries. Recorder, sender and receiver all use this. */
 #define EVENT_LOG_BATCH_BYTES 4096
+/* The largest ring: batch offsets are kept in 32 bits. */
+#define EVENT_LOG_MAX_CAP (1ull << 32)
 
 struct event_log {
 	/* the ring of finished batches */
@@ -36,7 +38,7 @@ struct event_log {
 	size_t cap;
 	uint64_t head;             /* position just past the newest batch */
 	uint64_t tail;             /* position of the oldest held batch (head when none) */
-	uint64_t *starts;          /* position of held batch s: starts[s % starts_cap] */
+	uint32_t *starts;          /* buffer offset of held batch s: starts[s % starts_cap] */
 	size_t starts_cap;
 	uint64_t oldest;           /* the oldest held batch (seq when none is held) */
 	uint64_t seq;              /* batches finished: the next batch's number */
@@ -74,7 +76,8 @@ struct event_log_batch {
 	uint64_t pos;
 };
 
-/* 0, or -1 if cap is 0 or the heap cannot hold the ring. */
+/* 0, or -1 if cap is 0 or above 4 GiB (offsets are 32-bit), or the heap
+ * cannot hold the ring. */
 int event_log_init(struct event_log *l, size_t cap, size_t batch_cap);
 /* Empties the log: batch 0 at position 0 comes next. */
 void event_log_clear(struct event_log *l);
