@@ -85,11 +85,6 @@ struct ft {
 
 static struct ft ft;
 
-static uint64_t now_ms(void)
-{
-	return log_uptime_us() / 1000;
-}
-
 static const char *role_name(enum ft_role r)
 {
 	return r == FT_ROLE_PRIMARY ? "primary" : r == FT_ROLE_BACKUP ? "backup" : "none";
@@ -172,7 +167,7 @@ static void close_channel(const char *why)
 	ft.welcomed = 0;
 	ft.resets++;
 	ft_rx_reset(&ft.rx);
-	ft.next_connect_ms = now_ms() + RECONNECT_MS;
+	ft.next_connect_ms = log_uptime_ms() + RECONNECT_MS;
 }
 
 /* ---------------------------------------------------------------- */
@@ -414,7 +409,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		ft_rx_feed(&ft.rx, chunk, n);
 		off = (uint16_t)(off + n);
 		ft.bytes_in += n;
-		ft.last_heard_ms = now_ms(); /* log traffic is a sign of life, as heartbeats are */
+		ft.last_heard_ms = log_uptime_ms(); /* log traffic is a sign of life, as heartbeats are */
 		struct ft_msg m;
 		enum ft_rx_result r;
 		while (ft.conn && (r = ft_rx_next(&ft.rx, &m)) == FT_RX_MSG) {
@@ -450,14 +445,14 @@ static void on_err(void *arg, err_t err)
 	ft.welcomed = 0;
 	ft.resets++;
 	ft_rx_reset(&ft.rx);
-	ft.next_connect_ms = now_ms() + RECONNECT_MS;
+	ft.next_connect_ms = log_uptime_ms() + RECONNECT_MS;
 	log_warn("ft", "logging channel to %s failed (lwIP error %d)", peer_str(), (int)err);
 }
 
 static void adopt(struct tcp_pcb *pcb)
 {
 	ft.conn = pcb;
-	ft.connected_ms = now_ms();
+	ft.connected_ms = log_uptime_ms();
 	ft_rx_reset(&ft.rx);
 	tcp_arg(pcb, NULL);
 	tcp_recv(pcb, on_recv);
@@ -509,7 +504,7 @@ static void primary_connect(void)
 		tcp_abort(pcb);
 		ft.conn = NULL;
 	}
-	ft.next_connect_ms = now_ms() + RECONNECT_MS;
+	ft.next_connect_ms = log_uptime_ms() + RECONNECT_MS;
 }
 
 /* ---------------------------------------------------------------- */
@@ -531,10 +526,10 @@ static void on_heartbeat(void *arg, struct udp_pcb *pcb, struct pbuf *p, const i
 		return; /* not our peer's heartbeat: ignore it, never trust it */
 	if (ft.peer_silent)
 		log_info("ft", "peer %s heard again after %llu ms of silence", peer_str(),
-			 (unsigned long long)(now_ms() - ft.last_heard_ms));
+			 (unsigned long long)(log_uptime_ms() - ft.last_heard_ms));
 	ft.peer_silent = 0;
 	ft.ever_heard = 1;
-	ft.last_heard_ms = now_ms();
+	ft.last_heard_ms = log_uptime_ms();
 	ft.peer_hb = hb;
 	ft.hb_heard++;
 }
@@ -589,7 +584,7 @@ static void warn_if_dropped(void)
 static void service(uint64_t now)
 {
 	net_poll();
-	now = now_ms(); /* after the poll: callbacks may have stamped later times */
+	now = log_uptime_ms(); /* after the poll: callbacks may have stamped later times */
 	heartbeat_tick(now);
 	if (ft.conn && !ft.welcomed && now - ft.connected_ms > HANDSHAKE_MS)
 		close_channel("no handshake within the time limit");
@@ -638,17 +633,17 @@ static void between_entries(struct vcpu *v)
 	if (ft.role == FT_ROLE_PRIMARY && !ft.peer_silent && ft.ever_heard && unacked_bytes() > max) {
 		ft.paused = 1;
 		ft.pauses++;
-		ft.pause_started_ms = now_ms();
+		ft.pause_started_ms = log_uptime_ms();
 		log_warn("ft", "guest paused: %llu KiB of log unacknowledged (ft.max_unacked_kb = %llu)",
 			 (unsigned long long)(unacked_bytes() / 1024),
 			 (unsigned long long)ft.hv->config.ft_max_unacked_kb);
 		while (unacked_bytes() > max / 2 && !ft.peer_silent) {
-			service(now_ms());
+			service(log_uptime_ms());
 			net_wait(WAIT_US);
 		}
 		ft.paused = 0;
 		log_info("ft", "guest resumed after %llu ms%s",
-			 (unsigned long long)(now_ms() - ft.pause_started_ms),
+			 (unsigned long long)(log_uptime_ms() - ft.pause_started_ms),
 			 ft.peer_silent ? " (the backup is silent)" : "");
 	}
 }
@@ -660,7 +655,7 @@ int ft_channel_wait_more(void *ctx)
 	(void)ctx;
 	uint64_t have = ft.log->seq;
 	while (ft.log->seq == have) {
-		service(now_ms());
+		service(log_uptime_ms());
 		/* A primary never heard has not failed, it has not arrived yet. */
 		if (ft.peer_silent && ft.ever_heard) {
 			snprintf(ft.log->error, sizeof(ft.log->error),
@@ -688,7 +683,7 @@ void ft_print_status(void)
 		console_printf("ft: no role (ft.role = none)\n");
 		return;
 	}
-	uint64_t secs = (now_ms() - ft.start_ms) / 1000 + 1;
+	uint64_t secs = (log_uptime_ms() - ft.start_ms) / 1000 + 1;
 	if (ft.role == FT_ROLE_PRIMARY)
 		log_info("ft", "primary: peer %s %s; log %llu events, %llu batches, %llu bytes; held %llu "
 			       "of %llu KiB from batch %llu, %llu batches dropped; sent %llu, acked %llu "
@@ -744,7 +739,7 @@ int ft_channel_wait_acked(void)
 	/* A backup that never showed up may still come and catch up. */
 	while (ft.acked_seq < ft.log->seq && !(ft.peer_silent && ft.ever_heard) &&
 	       !ft.catch_up_refused) {
-		service(now_ms());
+		service(log_uptime_ms());
 		net_wait(WAIT_US);
 	}
 	return ft.acked_seq >= ft.log->seq ? 0 : -1;
@@ -753,7 +748,7 @@ int ft_channel_wait_acked(void)
 void ft_channel_flush_ack(void)
 {
 	while (ft.conn && ft.welcomed && ft.ack_pending) {
-		service(now_ms());
+		service(log_uptime_ms());
 		net_wait(WAIT_US);
 	}
 }
@@ -791,7 +786,7 @@ void ft_channel_open(struct hv_state *hv, size_t log_bytes)
 	ft.hb_port = (uint16_t)c->ft_hb_port;
 	ip_addr_set_ip4_u32(&ft.peer, lwip_htonl(c->ft_peer));
 	ft.corrupt_seq = c->ft_corrupt_batch;
-	ft.start_ms = now_ms();
+	ft.start_ms = log_uptime_ms();
 	ft.flush_us = c->ft_flush_ms * 1000;
 	log_reader_init(&ft.recv_reader);
 

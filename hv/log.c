@@ -34,6 +34,11 @@ uint64_t log_uptime_us(void)
 	return log_tsc_to_us(cpu_rdtsc() - log_state.tsc_at_boot);
 }
 
+uint64_t log_uptime_ms(void)
+{
+	return log_uptime_us() / 1000;
+}
+
 void log_vmsg(unsigned level, const char *subsys, const char *fmt, va_list ap)
 {
 	char msg[256], line[320];

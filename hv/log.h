@@ -10,6 +10,7 @@
 void log_init(uint64_t tsc_at_boot, uint64_t tsc_hz);
 void log_set_level(unsigned level);
 uint64_t log_uptime_us(void);
+uint64_t log_uptime_ms(void);
 /* A span of TSC ticks in microseconds. */
 uint64_t log_tsc_to_us(uint64_t ticks);
 

@@ -17,7 +17,7 @@
 /* Milliseconds since boot from the TSC; lwIP copes with the wrap at 2^32. */
 u32_t sys_now(void)
 {
-	return (u32_t)(log_uptime_us() / 1000);
+	return (u32_t)log_uptime_ms();
 }
 
 #define CPUID_1_ECX_RDRAND (1u << 30)

@@ -14,11 +14,6 @@ static struct {
 	ip4_addr_t last;            /* the address reported last */
 } dhcp_state;
 
-static uint64_t now_ms(void)
-{
-	return log_uptime_us() / 1000;
-}
-
 /* lwIP calls this when the address changes (after the first lease: a
  * renewal that moved it, or the lease lost). */
 static void on_status(struct netif *netif)
@@ -44,9 +39,9 @@ int net_dhcp_acquire(struct netif *netif, uint64_t timeout_s)
 		return -1;
 	}
 	log_info("net", "DHCP: asking for an address (up to %llu s)", (unsigned long long)timeout_s);
-	uint64_t start = now_ms(), next_note = start + PROGRESS_MS;
+	uint64_t start = log_uptime_ms(), next_note = start + PROGRESS_MS;
 	while (!dhcp_supplied_address(netif)) {
-		uint64_t now = now_ms();
+		uint64_t now = log_uptime_ms();
 		if (now - start >= timeout_s * 1000) {
 			log_error("net", "DHCP: no lease within %llu s: is a DHCP server on this segment? "
 					 "(or set net.ip and turn net.dhcp off)",
@@ -68,7 +63,7 @@ int net_dhcp_acquire(struct netif *netif, uint64_t timeout_s)
 	char server[16];
 	ip4addr_ntoa_r(ip_2_ip4(&d->server_ip_addr), server, sizeof(server));
 	log_info("net", "DHCP: lease from %s for %lu s after %llu ms", server,
-		 (unsigned long)d->offered_t0_lease, (unsigned long long)(now_ms() - start));
+		 (unsigned long)d->offered_t0_lease, (unsigned long long)(log_uptime_ms() - start));
 	return 0;
 }
 

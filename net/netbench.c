@@ -51,14 +51,9 @@ static struct {
 /* What the sender pushes: its content does not matter, its size does. */
 static const uint8_t filler[16384];
 
-static uint64_t now_ms(void)
-{
-	return log_uptime_us() / 1000;
-}
-
 static void progress(void)
 {
-	nb.last_progress_ms = now_ms();
+	nb.last_progress_ms = log_uptime_ms();
 }
 
 static void detach(struct tcp_pcb *pcb)
@@ -226,7 +221,7 @@ static void connect_to_sink(void)
 		tcp_abort(nb.conn);
 		nb.conn = NULL;
 	}
-	nb.next_connect_ms = now_ms() + CONNECT_RETRY_MS;
+	nb.next_connect_ms = log_uptime_ms() + CONNECT_RETRY_MS;
 	struct tcp_pcb *pcb = tcp_new();
 	if (!pcb)
 		return;
@@ -399,7 +394,7 @@ int netbench_run(const struct ftv_config *cfg)
 	while (nb.phase != DONE && nb.phase != FAILED) {
 		net_poll();
 		net_wait(WAKE_US);
-		uint64_t now = now_ms();
+		uint64_t now = log_uptime_ms();
 		if (nb.sender && nb.phase == WAITING && now >= nb.next_connect_ms)
 			connect_to_sink();
 		if (nb.sender && nb.phase == BULK)
