@@ -1,18 +1,9 @@
 #include "serial.h"
 
+#include "uart16550.h"
 #include "../arch/x86_64/cpu.h"
 
 #define COM1 0x3f8
-#define UART_THR 0      /* transmit holding (write) / receive buffer (read) */
-#define UART_IER 1
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
-#define LSR_DATA_READY 0x01
-#define LSR_THR_EMPTY 0x20
-#define LCR_DLAB 0x80
-#define LCR_8N1 0x03
 
 /* Bounded waits: a missing UART must not hang the hypervisor. */
 #define TX_SPIN_LIMIT 100000
@@ -20,22 +11,22 @@
 void serial_init(void)
 {
 	cpu_outb(COM1 + UART_IER, 0x00);          /* polled: no interrupts */
-	cpu_outb(COM1 + UART_LCR, LCR_DLAB);
-	cpu_outb(COM1 + 0, 1);                    /* divisor 1: 115200 baud */
-	cpu_outb(COM1 + 1, 0);
-	cpu_outb(COM1 + UART_LCR, LCR_8N1);
-	cpu_outb(COM1 + UART_FCR, 0x07);          /* enable and clear FIFOs */
+	cpu_outb(COM1 + UART_LCR, UART_LCR_DLAB);
+	cpu_outb(COM1 + UART_DATA, 1);            /* divisor 1: 115200 baud */
+	cpu_outb(COM1 + UART_IER, 0);
+	cpu_outb(COM1 + UART_LCR, UART_LCR_8N1);
+	cpu_outb(COM1 + UART_IIR_FCR, 0x07);      /* enable and clear FIFOs */
 	cpu_outb(COM1 + UART_MCR, 0x03);          /* DTR, RTS */
 }
 
 static void serial_put(char c)
 {
 	for (int i = 0; i < TX_SPIN_LIMIT; i++) {
-		if (cpu_inb(COM1 + UART_LSR) & LSR_THR_EMPTY)
+		if (cpu_inb(COM1 + UART_LSR) & UART_LSR_THRE)
 			break;
 		cpu_pause();
 	}
-	cpu_outb(COM1 + UART_THR, (uint8_t)c);
+	cpu_outb(COM1 + UART_DATA, (uint8_t)c);
 }
 
 void serial_write(const char *s, size_t n)
@@ -49,7 +40,7 @@ void serial_write(const char *s, size_t n)
 
 int serial_read_byte(void)
 {
-	if (!(cpu_inb(COM1 + UART_LSR) & LSR_DATA_READY))
+	if (!(cpu_inb(COM1 + UART_LSR) & UART_LSR_DATA_READY))
 		return -1;
-	return cpu_inb(COM1 + UART_THR);
+	return cpu_inb(COM1 + UART_DATA);
 }

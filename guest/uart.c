@@ -1,10 +1,8 @@
 #include "uart.h"
 #include "x86.h"
+#include "../drivers/uart16550.h"
 
 #define COM1 0x3f8
-#define UART_THR 0              /* transmit holding register */
-#define UART_LSR 5              /* line status register */
-#define LSR_THR_EMPTY 0x20
 
 /* A broken UART model must not hang the guest: give up waiting and write. */
 #define TX_SPIN_LIMIT 100000
@@ -17,11 +15,11 @@
 void uart_putc(char c)
 {
 	for (int i = 0; i < TX_SPIN_LIMIT; i++) {
-		if (inb(COM1 + UART_LSR) & LSR_THR_EMPTY)
+		if (inb(COM1 + UART_LSR) & UART_LSR_THRE)
 			break;
 		pause();
 	}
-	outb(COM1 + UART_THR, (uint8_t)c);
+	outb(COM1 + UART_DATA, (uint8_t)c);
 }
 
 void uart_puts(const char *s)

@@ -11,15 +11,7 @@
 
 #include "hv/vuart.h"
 
-#define REG_DATA 0
-#define REG_IER 1
-#define REG_IIR_FCR 2
-#define REG_LCR 3
-#define REG_MCR 4
-#define REG_LSR 5
-#define REG_MSR 6
-#define REG_SCR 7
-#define DLAB 0x80
+#include "drivers/uart16550.h"
 
 struct sink {
 	char lines[16][VUART_LINE_MAX + 8];
@@ -37,7 +29,7 @@ static void record(void *ctx, const char *line)
 static void send(struct vuart *u, const char *text)
 {
 	for (; *text; text++)
-		vuart_write(u, REG_DATA, (uint8_t)*text);
+		vuart_write(u, UART_DATA, (uint8_t)*text);
 }
 
 /* Nothing reaches the sink before the '\n'; then the line without it. */
@@ -148,33 +140,33 @@ static void test_line_of_exactly_max(void **state)
 	assert_string_equal(s.lines[1], "after");
 }
 
-/* DLAB redirects offsets 0 and 1 to the divisor latch; nothing is sent. */
+/* UART_LCR_DLAB redirects offsets 0 and 1 to the divisor latch; nothing is sent. */
 static void test_dlab(void **state)
 {
 	(void)state;
 	struct vuart u;
 	struct sink s = { .count = 0 };
 	vuart_reset(&u, record, &s);
-	vuart_write(&u, REG_IER, 0x05);
-	vuart_write(&u, REG_LCR, DLAB | 0x03);
-	assert_int_equal(vuart_read(&u, REG_DATA), 12);   /* 9600 baud at reset */
-	vuart_write(&u, REG_DATA, 0x01);                  /* 115200 baud */
-	vuart_write(&u, REG_IER, 0x00);
-	vuart_write(&u, REG_DATA, '\n');
-	assert_int_equal(vuart_read(&u, REG_DATA), '\n');
-	assert_int_equal(vuart_read(&u, REG_IER), 0x00);
+	vuart_write(&u, UART_IER, 0x05);
+	vuart_write(&u, UART_LCR, UART_LCR_DLAB | 0x03);
+	assert_int_equal(vuart_read(&u, UART_DATA), 12);   /* 9600 baud at reset */
+	vuart_write(&u, UART_DATA, 0x01);                  /* 115200 baud */
+	vuart_write(&u, UART_IER, 0x00);
+	vuart_write(&u, UART_DATA, '\n');
+	assert_int_equal(vuart_read(&u, UART_DATA), '\n');
+	assert_int_equal(vuart_read(&u, UART_IER), 0x00);
 	assert_int_equal(u.bytes_out, 0);
-	vuart_write(&u, REG_LCR, 0x03);
-	assert_int_equal(vuart_read(&u, REG_LCR), 0x03);
-	assert_int_equal(vuart_read(&u, REG_IER), 0x05);   /* IER untouched by DLM writes */
-	assert_int_equal(vuart_read(&u, REG_DATA), 0);     /* no input */
-	vuart_write(&u, REG_DATA, 'k');
-	vuart_write(&u, REG_DATA, '\n');
+	vuart_write(&u, UART_LCR, 0x03);
+	assert_int_equal(vuart_read(&u, UART_LCR), 0x03);
+	assert_int_equal(vuart_read(&u, UART_IER), 0x05);   /* IER untouched by DLM writes */
+	assert_int_equal(vuart_read(&u, UART_DATA), 0);     /* no input */
+	vuart_write(&u, UART_DATA, 'k');
+	vuart_write(&u, UART_DATA, '\n');
 	assert_int_equal(s.count, 1);
 	assert_string_equal(s.lines[0], "k");
-	vuart_write(&u, REG_LCR, DLAB);
-	assert_int_equal(vuart_read(&u, REG_DATA), '\n');
-	assert_int_equal(vuart_read(&u, REG_IER), 0x00);
+	vuart_write(&u, UART_LCR, UART_LCR_DLAB);
+	assert_int_equal(vuart_read(&u, UART_DATA), '\n');
+	assert_int_equal(vuart_read(&u, UART_IER), 0x00);
 }
 
 /* LSR always reports an empty transmitter, so polling drivers never wait;
@@ -184,19 +176,19 @@ static void test_status_registers(void **state)
 	(void)state;
 	struct vuart u;
 	vuart_reset(&u, NULL, NULL);
-	assert_int_equal(vuart_read(&u, REG_LSR) & 0x60, 0x60);
+	assert_int_equal(vuart_read(&u, UART_LSR) & 0x60, 0x60);
 	send(&u, "busy?");
-	assert_int_equal(vuart_read(&u, REG_LSR) & 0x60, 0x60);
-	assert_int_equal(vuart_read(&u, REG_LSR) & 0x01, 0);   /* no data ready */
-	assert_int_equal(vuart_read(&u, REG_MSR), 0xb0);
-	assert_int_equal(vuart_read(&u, REG_IIR_FCR), 0x01);
-	vuart_write(&u, REG_IIR_FCR, 0x07);
-	assert_int_equal(vuart_read(&u, REG_IIR_FCR), 0xc1);
+	assert_int_equal(vuart_read(&u, UART_LSR) & 0x60, 0x60);
+	assert_int_equal(vuart_read(&u, UART_LSR) & 0x01, 0);   /* no data ready */
+	assert_int_equal(vuart_read(&u, UART_MSR), 0xb0);
+	assert_int_equal(vuart_read(&u, UART_IIR_FCR), 0x01);
+	vuart_write(&u, UART_IIR_FCR, 0x07);
+	assert_int_equal(vuart_read(&u, UART_IIR_FCR), 0xc1);
 	/* read-only registers ignore writes */
-	vuart_write(&u, REG_LSR, 0);
-	vuart_write(&u, REG_MSR, 0);
-	assert_int_equal(vuart_read(&u, REG_LSR) & 0x60, 0x60);
-	assert_int_equal(vuart_read(&u, REG_MSR), 0xb0);
+	vuart_write(&u, UART_LSR, 0);
+	vuart_write(&u, UART_MSR, 0);
+	assert_int_equal(vuart_read(&u, UART_LSR) & 0x60, 0x60);
+	assert_int_equal(vuart_read(&u, UART_MSR), 0xb0);
 	vuart_flush(&u);   /* no sink: must not crash */
 }
 
@@ -207,13 +199,13 @@ static void test_scratch_and_masks(void **state)
 	struct vuart u;
 	vuart_reset(&u, NULL, NULL);
 	for (unsigned v = 0; v < 256; v++) {
-		vuart_write(&u, REG_SCR, (uint8_t)v);
-		assert_int_equal(vuart_read(&u, REG_SCR), v);
+		vuart_write(&u, UART_SCR, (uint8_t)v);
+		assert_int_equal(vuart_read(&u, UART_SCR), v);
 	}
-	vuart_write(&u, REG_IER, 0xff);
-	assert_int_equal(vuart_read(&u, REG_IER), 0x0f);
-	vuart_write(&u, REG_MCR, 0xff);
-	assert_int_equal(vuart_read(&u, REG_MCR), 0x1f);
+	vuart_write(&u, UART_IER, 0xff);
+	assert_int_equal(vuart_read(&u, UART_IER), 0x0f);
+	vuart_write(&u, UART_MCR, 0xff);
+	assert_int_equal(vuart_read(&u, UART_MCR), 0x1f);
 	assert_int_equal(vuart_read(&u, 8), 0xff);         /* beyond the 8 ports */
 	vuart_write(&u, 9, 0x12);                          /* ignored */
 }
@@ -226,11 +218,11 @@ static void test_loopback(void **state)
 	struct vuart u;
 	struct sink s = { .count = 0 };
 	vuart_reset(&u, record, &s);
-	vuart_write(&u, REG_MCR, 0x10);
+	vuart_write(&u, UART_MCR, 0x10);
 	send(&u, "probe\n\n");
 	vuart_flush(&u);
 	assert_int_equal(s.count, 0);
-	vuart_write(&u, REG_MCR, 0x03);
+	vuart_write(&u, UART_MCR, 0x03);
 	send(&u, "real\n");
 	assert_int_equal(s.count, 1);
 	assert_string_equal(s.lines[0], "real");
