@@ -215,9 +215,9 @@ live_pair() {
 	local name=$1 cmdline=$2 dir=$NET/live-$1
 	echo "bench: live primary/backup pair in Bochs: $name ($cmdline)..." >&2
 	server "$dir/a" 10.77.0.21 "ft.role = backup" "ft.peer = 10.77.0.22" "guest.cmdline = $cmdline" \
-		"ft.hb_interval_ms = 100" "ft.hb_timeout_ms = 1500" "ft.stats_interval_ms = 100"
+		"ft.hb_interval_ms = 100" "ft.hb_timeout_ms = 4000" "ft.stats_interval_ms = 100"
 	server "$dir/b" 10.77.0.22 "ft.role = primary" "ft.peer = 10.77.0.21" "guest.cmdline = $cmdline" \
-		"ft.hb_interval_ms = 100" "ft.hb_timeout_ms = 1500"
+		"ft.hb_interval_ms = 100" "ft.hb_timeout_ms = 4000"
 	pair "$dir" bochs
 	need "$dir/a/console.txt" 'backup replayed all [0-9]+ events in lockstep'
 	need "$dir/b/console.txt" "primary's guest: .*; it ran for [0-9]+ ms"

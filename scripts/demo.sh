@@ -33,7 +33,7 @@ net.netmask = 255.255.255.0
 ft.role = $1
 ft.peer = $3
 ft.hb_interval_ms = 100
-ft.hb_timeout_ms = 1000
+ft.hb_timeout_ms = 3000
 ft.stats_interval_ms = 1500
 CFG
 }

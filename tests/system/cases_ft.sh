@@ -7,12 +7,14 @@ FT_PRIMARY_IP=10.77.0.11
 FT_BACKUP_IP=10.77.0.12
 
 # ft_config FILE ROLE MY_IP PEER_IP LINE...
+# The silence timeout is generous: on a loaded host one emulator can stall
+# for seconds while the other's clock (sync=slowdown) follows the host's.
 ft_config() {
 	local file=$1 role=$2 ip=$3 peer=$4
 	shift 4
 	write_config "$file" "hv.on_stop = poweroff" "hv.heap_mb = 64" "net.ip = $ip" \
 		"net.netmask = 255.255.255.0" "ft.role = $role" "ft.peer = $peer" \
-		"ft.hb_interval_ms = 100" "ft.hb_timeout_ms = 1500" "$@"
+		"ft.hb_interval_ms = 100" "ft.hb_timeout_ms = 4000" "$@"
 }
 
 # ft_image DIR CONFIG: an ISO for one server.
