@@ -27,12 +27,12 @@ WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 # pointers for the backtrace in panic().
 COMMON_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fpic -mno-red-zone -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-unwind-tables \
-	-fvisibility=hidden -nostdinc $(WARN) -MMD -MP
+	-fvisibility=hidden -nostdinc -I. $(WARN) -MMD -MP
 CORE_CFLAGS := $(COMMON_CFLAGS) -isystem $(NEWLIB)/include -isystem $(GCCINC)
 EFI_CFLAGS  := $(COMMON_CFLAGS) -isystem $(GCCINC) -I$(EFIINC) -I$(EFIINC)/x86_64 \
 	-fshort-wchar -maccumulate-outgoing-args -DEFI_FUNCTION_WRAPPER -DGNU_EFI_USE_MS_ABI
 
-CORE_SRCS := $(wildcard hv/*.c) $(wildcard arch/x86_64/*.c) $(wildcard drivers/*.c) \
+CORE_SRCS := $(wildcard hv/*/*.c) $(wildcard arch/x86_64/*.c) $(wildcard drivers/*.c) \
 	$(wildcard net/*.c)
 ASM_SRCS  := $(wildcard arch/x86_64/*.S)
 BOOT_SRCS := boot/efi_main.c

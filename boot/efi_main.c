@@ -8,8 +8,8 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include "boot_info.h"
-#include "../hv/config.h"
+#include "boot/boot_info.h"
+#include "hv/lib/config.h"
 
 static struct boot_info boot_info;
 static struct ftv_config boot_config;

@@ -1,4 +1,4 @@
-#include "desc_ring.h"
+#include "drivers/desc_ring.h"
 
 uint32_t ring_next(uint32_t i, uint32_t n)
 {

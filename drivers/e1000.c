@@ -13,19 +13,19 @@
  *  - Bochs has the MAC only in the EEPROM: it is read through EERD and
  *    programmed into RAL0/RAH0.
  */
-#include "e1000.h"
+#include "drivers/e1000.h"
 
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "desc_ring.h"
-#include "e1000_mac.h"
-#include "e1000_regs.h"
-#include "pci.h"
-#include "../arch/x86_64/cpu.h"
-#include "../hv/log.h"
+#include "drivers/desc_ring.h"
+#include "drivers/e1000_mac.h"
+#include "drivers/e1000_regs.h"
+#include "drivers/pci.h"
+#include "arch/x86_64/cpu.h"
+#include "hv/lib/log.h"
 
 #define RX_RING_SIZE 128
 #define TX_RING_SIZE 128

@@ -3,7 +3,7 @@
 #ifndef FTV_DRIVERS_E1000_H
 #define FTV_DRIVERS_E1000_H
 
-#include "nic.h"
+#include "drivers/nic.h"
 
 /* Finds the first 82540EM on PCI and brings it up. */
 enum nic_probe_result e1000_probe(struct nic **out);

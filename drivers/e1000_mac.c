@@ -1,6 +1,6 @@
-#include "e1000_mac.h"
+#include "drivers/e1000_mac.h"
 
-#include "e1000_regs.h"
+#include "drivers/e1000_regs.h"
 
 void e1000_mac_from_eeprom(const uint16_t words[E1000_EEPROM_MAC_WORDS], uint8_t mac[6])
 {

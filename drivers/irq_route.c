@@ -1,4 +1,4 @@
-#include "irq_route.h"
+#include "drivers/irq_route.h"
 
 static int listed(const struct irq_candidate *c, size_t n, unsigned pin)
 {

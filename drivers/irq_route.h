@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../arch/x86_64/acpi.h"
+#include "arch/x86_64/acpi.h"
 
 #define IRQ_ROUTE_MAX_CANDIDATES 9
 #define IRQ_ROUTE_FIRST_PCI_PIN 16

@@ -1,9 +1,9 @@
-#include "nic.h"
+#include "drivers/nic.h"
 
 #include <string.h>
 
-#include "e1000.h"
-#include "../hv/log.h"
+#include "drivers/e1000.h"
+#include "hv/lib/log.h"
 
 /* Drivers in the order they are tried; a virtio-net driver goes here too. */
 static const struct nic_driver {

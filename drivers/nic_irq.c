@@ -1,13 +1,13 @@
-#include "nic_irq.h"
+#include "drivers/nic_irq.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "pci.h"
-#include "../arch/x86_64/apic.h"
-#include "../arch/x86_64/ioapic.h"
-#include "../arch/x86_64/irq.h"
-#include "../hv/log.h"
+#include "drivers/pci.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/ioapic.h"
+#include "arch/x86_64/irq.h"
+#include "hv/lib/log.h"
 
 #define QUIET_US 3000        /* how long candidates must stay silent before the test */
 #define TEST_US 20000        /* how long the test interrupt may take to arrive */

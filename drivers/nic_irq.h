@@ -10,8 +10,8 @@
 
 #include <stdint.h>
 
-#include "irq_route.h"
-#include "nic.h"
+#include "drivers/irq_route.h"
+#include "drivers/nic.h"
 
 struct nic_irq {
 	struct nic *nic;

@@ -1,6 +1,6 @@
-#include "pci.h"
+#include "drivers/pci.h"
 
-#include "../arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu.h"
 
 #define PCI_CONFIG_ADDRESS_PORT 0xcf8
 #define PCI_CONFIG_DATA_PORT 0xcfc

@@ -1,7 +1,7 @@
-#include "serial.h"
+#include "drivers/serial.h"
 
-#include "uart16550.h"
-#include "../arch/x86_64/cpu.h"
+#include "drivers/uart16550.h"
+#include "arch/x86_64/cpu.h"
 
 #define COM1 0x3f8
 

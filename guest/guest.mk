@@ -30,7 +30,7 @@ GUEST_OBJS := $(GUEST_C_OBJS) $(GUEST_S_OBJS)
 # -MMD -MP: header dependencies, read back below.
 GUEST_CFLAGS := -m32 -ffreestanding -nostdlib -fno-pic -fno-stack-protector \
 	-O2 -Wall -Wextra -Werror -mgeneral-regs-only \
-	-fno-asynchronous-unwind-tables -I hv -MMD -MP
+	-fno-asynchronous-unwind-tables -I hv/core -MMD -MP
 
 # -no-pie: Debian's gcc links PIE by default; the guest runs where linked.
 # One output section holds code and data, hence the RWX warning is expected.

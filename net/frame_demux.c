@@ -1,4 +1,4 @@
-#include "frame_demux.h"
+#include "net/frame_demux.h"
 
 #include <string.h>
 

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../drivers/nic.h"
+#include "drivers/nic.h"
 
 #define ETH_ADDR_LEN 6
 #define ETH_HEADER_LEN 14             /* destination, source, type */

@@ -1,9 +1,9 @@
-#include "ft_proto.h"
+#include "net/ft_proto.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../hv/le_bytes.h"
+#include "hv/lib/le_bytes.h"
 
 #define MSG_MAGIC 0x48435446u   /* "FTCH" little-endian */
 #define HB_MAGIC 0x42485446u    /* "FTHB" */

@@ -9,10 +9,10 @@
 #include "lwip/arch.h"
 #include "lwip/sys.h"
 
-#include "../arch/x86_64/cpu.h"
-#include "../hv/config.h"
-#include "../hv/log.h"
-#include "../hv/stop.h"
+#include "arch/x86_64/cpu.h"
+#include "hv/lib/config.h"
+#include "hv/lib/log.h"
+#include "hv/lib/stop.h"
 
 /* Milliseconds since boot from the TSC; lwIP copes with the wrap at 2^32. */
 u32_t sys_now(void)

@@ -1,4 +1,4 @@
-#include "net.h"
+#include "net/net.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -11,14 +11,14 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
-#include "frame_demux.h"
-#include "net_dhcp.h"
-#include "netif_nic.h"
-#include "../arch/x86_64/cpu.h"
-#include "../arch/x86_64/ioapic.h"
-#include "../arch/x86_64/irq.h"
-#include "../drivers/nic_irq.h"
-#include "../hv/log.h"
+#include "net/frame_demux.h"
+#include "net/net_dhcp.h"
+#include "net/netif_nic.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/ioapic.h"
+#include "arch/x86_64/irq.h"
+#include "drivers/nic_irq.h"
+#include "hv/lib/log.h"
 
 /* Frames taken from the NIC per poll: bounds the time one poll can take. */
 #define POLL_BUDGET 64

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../drivers/nic.h"
-#include "../hv/config.h"
+#include "drivers/nic.h"
+#include "hv/lib/config.h"
 
 /* Brings the network up when net.ip is set (otherwise says networking is
  * off and touches nothing). 0 on success or when off; -1 when net.ip is

@@ -1,10 +1,10 @@
-#include "net_dhcp.h"
+#include "net/net_dhcp.h"
 
 #include "lwip/dhcp.h"
 #include "lwip/ip4_addr.h"
 
-#include "net.h"
-#include "../hv/log.h"
+#include "net/net.h"
+#include "hv/lib/log.h"
 
 #define PROGRESS_MS 5000        /* "still waiting" this often */
 #define WAIT_US 1000

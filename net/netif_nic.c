@@ -1,4 +1,4 @@
-#include "netif_nic.h"
+#include "net/netif_nic.h"
 
 #include <string.h>
 
@@ -6,7 +6,7 @@
 #include "lwip/pbuf.h"
 #include "lwip/stats.h"
 
-#include "../hv/log.h"
+#include "hv/lib/log.h"
 
 static err_t netif_nic_output(struct netif *netif, struct pbuf *p)
 {

@@ -10,8 +10,8 @@
 
 #include "lwip/netif.h"
 
-#include "frame_demux.h"
-#include "../drivers/nic.h"
+#include "net/frame_demux.h"
+#include "drivers/nic.h"
 
 #define NETIF_NIC_FRAME_MAX (1500 + ETH_HEADER_LEN)   /* largest MTU ftvisor accepts */
 

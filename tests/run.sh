@@ -89,6 +89,20 @@ report_case() {
 	fi
 }
 
+# Includes point the way the layout allows: one test.
+run_layout() {
+	echo "== layout: includes point the way tests/layout/rules allows"
+	if bash "$ROOT/tests/layout/check.sh" "$ROOT" >"$OUT/layout.log" 2>&1; then
+		passed=$((passed + 1))
+		sed 's/^/PASS /' "$OUT/layout.log"
+	else
+		failed=$((failed + 1))
+		failures+=("layout")
+		echo "FAIL layout:"
+		cat "$OUT/layout.log"
+	fi
+}
+
 # The log decoder under libFuzzer for a bounded time: one test.
 run_fuzz() {
 	echo "== fuzzing the log decoder, the channel reassembly and the MADT parser (libFuzzer, ${FUZZ_SECONDS:-20} s)"
@@ -142,9 +156,9 @@ run_system() {
 }
 
 case $mode in
-unit) run_unit; run_fuzz ;;
+unit) run_layout; run_unit; run_fuzz ;;
 system) run_system ;;
-all) run_unit; run_fuzz; run_system ;;
+all) run_layout; run_unit; run_fuzz; run_system ;;
 *) echo "usage: $0 [all|unit|system] [CASE...]" >&2; exit 2 ;;
 esac
 

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/base64.h"
-#include "hv/log_codec.h"
+#include "hv/lib/base64.h"
+#include "hv/eventlog/log_codec.h"
 
 #define EXIT_DIFFERENT 1
 #define EXIT_ERROR 2

@@ -1,4 +1,4 @@
-#include "acpi.h"
+#include "arch/x86_64/acpi.h"
 
 #include <stdio.h>
 #include <string.h>

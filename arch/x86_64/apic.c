@@ -1,8 +1,8 @@
-#include "apic.h"
+#include "arch/x86_64/apic.h"
 
-#include "cpu.h"
-#include "msr.h"
-#include "../../hv/log.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/msr.h"
+#include "hv/lib/log.h"
 
 #define PIC1_DATA 0x21
 #define PIC2_DATA 0xa1

@@ -1,8 +1,8 @@
-#include "exceptions.h"
+#include "arch/x86_64/exceptions.h"
 
-#include "cpu.h"
-#include "../../hv/log.h"
-#include "../../hv/stop.h"
+#include "arch/x86_64/cpu.h"
+#include "hv/lib/log.h"
+#include "hv/lib/stop.h"
 
 static const char *const names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",

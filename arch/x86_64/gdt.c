@@ -1,4 +1,4 @@
-#include "segments.h"
+#include "arch/x86_64/segments.h"
 
 #include <string.h>
 

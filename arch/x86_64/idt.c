@@ -1,8 +1,8 @@
-#include "segments.h"
+#include "arch/x86_64/segments.h"
 
 #include <string.h>
 
-#include "irq.h"
+#include "arch/x86_64/irq.h"
 
 struct idt_gate {
 	uint16_t offset_low;

@@ -1,6 +1,6 @@
-#include "ioapic.h"
+#include "arch/x86_64/ioapic.h"
 
-#include "../../hv/log.h"
+#include "hv/lib/log.h"
 
 #define IOREGSEL 0x00
 #define IOWIN 0x10

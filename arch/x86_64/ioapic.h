@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "acpi.h"
+#include "arch/x86_64/acpi.h"
 
 #define IOAPIC_DEFAULT_BASE 0xfec00000u   /* where PC chipsets put the first one */
 

@@ -1,8 +1,8 @@
-#include "irq.h"
+#include "arch/x86_64/irq.h"
 
-#include "apic.h"
-#include "cpu.h"
-#include "../../hv/log.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
+#include "hv/lib/log.h"
 
 struct irq_slot {
 	irq_handler_fn fn;

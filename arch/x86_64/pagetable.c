@@ -1,4 +1,4 @@
-#include "pagetable.h"
+#include "arch/x86_64/pagetable.h"
 
 #include <stddef.h>
 

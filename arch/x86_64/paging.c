@@ -1,9 +1,9 @@
-#include "paging.h"
+#include "arch/x86_64/paging.h"
 
-#include "cpu.h"
-#include "pagetable.h"
-#include "../../hv/log.h"
-#include "../../hv/page_alloc.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/pagetable.h"
+#include "hv/lib/log.h"
+#include "hv/lib/page_alloc.h"
 
 #define PTE_PRESENT (1ull << 0)
 #define PTE_WRITE (1ull << 1)

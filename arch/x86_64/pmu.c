@@ -1,9 +1,9 @@
-#include "pmu.h"
+#include "arch/x86_64/pmu.h"
 
 #include <stdio.h>
 
-#include "cpu.h"
-#include "msr.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/msr.h"
 
 /* "GenuineIntel" in CPUID leaf 0's EBX, EDX, ECX. */
 #define CPUID_INTEL_EBX 0x756e6547u

@@ -18,12 +18,12 @@ FUZZ_DIR    := $(BUILD)/fuzz
 FUZZ_CC     := clang
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Wall -Wextra -Werror -I.
-FUZZ_CODEC  := hv/log_codec.c hv/crc32c.c
-FUZZ_HDRS   := hv/log_codec.h hv/crc32c.h hv/event.h
+FUZZ_CODEC  := hv/eventlog/log_codec.c hv/lib/crc32c.c
+FUZZ_HDRS   := hv/eventlog/log_codec.h hv/lib/crc32c.h hv/eventlog/event.h
 FUZZ_BIN    := $(FUZZ_DIR)/fuzz_log_decode
 FUZZ_SEEDER := $(FUZZ_DIR)/make_seeds
 FUZZ_RX_SRCS := net/ft_proto.c
-FUZZ_RX_HDRS := net/ft_proto.h hv/le_bytes.h
+FUZZ_RX_HDRS := net/ft_proto.h hv/lib/le_bytes.h
 FUZZ_RX_BIN  := $(FUZZ_DIR)/fuzz_ft_rx
 FUZZ_MADT_SRCS := arch/x86_64/acpi.c drivers/irq_route.c
 FUZZ_MADT_HDRS := arch/x86_64/acpi.h drivers/irq_route.h

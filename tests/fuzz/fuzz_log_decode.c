@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/crc32c.h"
-#include "hv/log_codec.h"
+#include "hv/lib/crc32c.h"
+#include "hv/eventlog/log_codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

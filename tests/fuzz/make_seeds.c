@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/log_codec.h"
+#include "hv/eventlog/log_codec.h"
 
 static uint64_t rng_next(uint64_t *s)
 {

@@ -16,36 +16,36 @@ UNIT_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-reco
 UNIT_LDLIBS := -lcmocka
 
 # The modules under test and the sources each test links, one line per test.
-UNIT_SRCS_config       := hv/config.c
-UNIT_SRCS_memmap       := hv/memmap.c
+UNIT_SRCS_config       := hv/lib/config.c
+UNIT_SRCS_memmap       := hv/lib/memmap.c
 UNIT_SRCS_pagetable    := arch/x86_64/pagetable.c
-UNIT_SRCS_ept          := hv/ept.c hv/page_alloc.c arch/x86_64/pagetable.c
-UNIT_SRCS_vmx_caps     := hv/vmx_caps.c
-UNIT_SRCS_vlapic       := hv/vlapic.c
-UNIT_SRCS_vuart        := hv/vuart.c
-UNIT_SRCS_log_format   := hv/log_format.c
-UNIT_SRCS_cpuid_policy := hv/cpuid_policy.c
-UNIT_SRCS_guest_image  := hv/guest_image.c
-UNIT_SRCS_crc32c       := hv/crc32c.c
-UNIT_SRCS_log_codec    := hv/log_codec.c hv/crc32c.c tests/unit/random_event.c
-UNIT_SRCS_pmu_stepper  := hv/pmu_stepper.c
-UNIT_SRCS_execpoint_timer := hv/execpoint_timer.c
-UNIT_SRCS_hash64       := hv/hash64.c
-UNIT_SRCS_base64       := hv/base64.c
-UNIT_SRCS_log_corrupt  := hv/log_corrupt.c hv/log_codec.c hv/crc32c.c
+UNIT_SRCS_ept          := hv/vmx/ept.c hv/lib/page_alloc.c arch/x86_64/pagetable.c
+UNIT_SRCS_vmx_caps     := hv/vmx/vmx_caps.c
+UNIT_SRCS_vlapic       := hv/devices/vlapic.c
+UNIT_SRCS_vuart        := hv/devices/vuart.c
+UNIT_SRCS_log_format   := hv/lib/log_format.c
+UNIT_SRCS_cpuid_policy := hv/devices/cpuid_policy.c
+UNIT_SRCS_guest_image  := hv/core/guest_image.c
+UNIT_SRCS_crc32c       := hv/lib/crc32c.c
+UNIT_SRCS_log_codec    := hv/eventlog/log_codec.c hv/lib/crc32c.c tests/unit/support/random_event.c
+UNIT_SRCS_pmu_stepper  := hv/replay/pmu_stepper.c
+UNIT_SRCS_execpoint_timer := hv/replay/execpoint_timer.c
+UNIT_SRCS_hash64       := hv/lib/hash64.c
+UNIT_SRCS_base64       := hv/lib/base64.c
+UNIT_SRCS_log_corrupt  := hv/eventlog/log_corrupt.c hv/eventlog/log_codec.c hv/lib/crc32c.c
 # Helpers shared by the tests of the record log (random events, checks, a panic() stub).
-UNIT_LOG_HELPERS       := tests/unit/random_event.c tests/unit/event_log_check.c \
-	tests/unit/panic_stub.c
-UNIT_SRCS_event_log    := hv/event_log.c hv/log_codec.c hv/crc32c.c $(UNIT_LOG_HELPERS)
+UNIT_LOG_HELPERS       := tests/unit/support/random_event.c tests/unit/support/event_log_check.c \
+	tests/unit/support/panic_stub.c
+UNIT_SRCS_event_log    := hv/eventlog/event_log.c hv/eventlog/log_codec.c hv/lib/crc32c.c $(UNIT_LOG_HELPERS)
 UNIT_SRCS_event_log_ring := $(UNIT_SRCS_event_log)
-UNIT_SRCS_ft_policy    := hv/ft_policy.c
+UNIT_SRCS_ft_policy    := hv/ft/ft_policy.c
 UNIT_SRCS_pci          := drivers/pci.c
 UNIT_SRCS_desc_ring    := drivers/desc_ring.c
 UNIT_SRCS_e1000_mac    := drivers/e1000_mac.c
 UNIT_SRCS_frame_demux  := net/frame_demux.c
 UNIT_SRCS_ft_proto     := net/ft_proto.c
-UNIT_SRCS_synth_log    := hv/synth_log.c hv/log_codec.c hv/crc32c.c
-UNIT_SRCS_bench_stats  := hv/bench_stats.c
+UNIT_SRCS_synth_log    := hv/bench/synth_log.c hv/eventlog/log_codec.c hv/lib/crc32c.c
+UNIT_SRCS_bench_stats  := hv/bench/bench_stats.c
 UNIT_SRCS_acpi         := arch/x86_64/acpi.c
 UNIT_SRCS_irq_route    := drivers/irq_route.c arch/x86_64/acpi.c
 
@@ -64,7 +64,7 @@ UNIT_MODULES += acpi irq_route
 UNIT_BINS := $(UNIT_MODULES:%=$(UNIT_DIR)/test_%)
 
 # Objects of one test: its own file and the module sources it names.
-unit_objs = $(patsubst %.c,$(UNIT_DIR)/obj/%.o,tests/unit/test_$(1).c $(UNIT_SRCS_$(1)))
+unit_objs = $(patsubst %.c,$(UNIT_DIR)/obj/%.o,$(wildcard tests/unit/*/test_$(1).c tests/unit/*/*/test_$(1).c) $(UNIT_SRCS_$(1)))
 UNIT_ALL_OBJS := $(sort $(foreach m,$(UNIT_MODULES),$(call unit_objs,$(m))))
 
 .PHONY: unit-build

@@ -1,0 +1,37 @@
+#include "hv/core/guest_load.h"
+
+#include <string.h>
+
+#include "hv/lib/log.h"
+#include "hv/vmx/vmcs.h"
+#include "hv/vmx/vmcs_setup.h"
+#include "arch/x86_64/cpu.h"
+
+static void guest_line(void *ctx, const char *line)
+{
+	log_info((const char *)ctx, "%s", line);
+}
+
+void guest_power_on(struct vcpu *v, const struct guest_image *img)
+{
+	vcpu_reset(v);
+	vuart_reset(&v->uart, guest_line, "guest");
+	vrtc_reset(&v->rtc);
+	memset(v->ram, 0, v->ram_size);
+	memcpy(v->ram + img->hdr.load_gpa, img->data, img->size);
+	size_t n = strnlen(img->cmdline, FTV_GUEST_CMDLINE_MAX - 1);
+	memcpy(v->ram + FTV_GUEST_CMDLINE_GPA, img->cmdline, n);
+	v->ram[FTV_GUEST_CMDLINE_GPA + n] = 0;
+	vmcs_write(VMCS_GUEST_RIP, img->hdr.entry_gpa);
+	v->ctx.gpr[GPR_RAX] = FTV_BOOT_MAGIC;
+	v->ctx.gpr[GPR_RBX] = FTV_GUEST_CMDLINE_GPA;
+
+	v->point = (struct exec_point){ 0, img->hdr.entry_gpa, 0 };
+	v->tsc_base = cpu_rdtsc();
+	v->state = VCPU_RUNNING;
+	v->exits = 0;
+	memset(v->exit_counts, 0, sizeof(v->exit_counts));
+	v->interrupts_injected = 0;
+	v->report_code = 0;
+	v->stop_reason[0] = 0;
+}

@@ -1,0 +1,188 @@
+#include "hv/core/shell.h"
+
+#include <string.h>
+
+#include "hv/lib/heap.h"
+#include "hv/core/hv_state.h"
+#include "hv/ft/ft.h"
+#include "hv/lib/log.h"
+#include "hv/replay/replay_check.h"
+#include "hv/lib/stop.h"
+#include "hv/core/vmexit.h"
+#include "drivers/serial.h"
+#include "net/net.h"
+
+/* The serial port has no interrupt here: how often an idle console looks. */
+#define CONSOLE_WAKE_US 5000
+
+#define LINE_MAX 96
+#define DEFAULT_CHECK_EVENTS 10000
+
+struct command {
+	const char *name;
+	const char *help;
+	void (*run)(struct hv_state *hv);
+};
+
+static void cmd_help(struct hv_state *hv);
+
+static void cmd_exits(struct hv_state *hv)
+{
+	if (!hv->vcpu) {
+		console_printf("no guest has run\n");
+		return;
+	}
+	vcpu_print_exit_counts(hv->vcpu);
+}
+
+static const char *mem_type_name(uint32_t t)
+{
+	static const char *const names[] = { "reserved", "free", "firmware (freed)", "loader",
+					     "ACPI", "MMIO", "ftvisor" };
+	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
+}
+
+static void cmd_mem(struct hv_state *hv)
+{
+	const struct memmap *m = &hv->memmap;
+	for (uint32_t i = 0; i < m->count; i++) {
+		const struct boot_mem_region *r = &m->regions[i];
+		console_printf("  %016llx-%016llx %8llu KiB  %s\n", (unsigned long long)r->base,
+			       (unsigned long long)(r->base + r->pages * 4096 - 1),
+			       (unsigned long long)(r->pages * 4), mem_type_name(r->type));
+	}
+	console_printf("heap: %llu of %llu KiB used\n", (unsigned long long)(heap_used() >> 10),
+		       (unsigned long long)(heap_size() >> 10));
+}
+
+static void cmd_config(struct hv_state *hv)
+{
+	const struct ftv_config *c = &hv->config;
+	console_printf("guest.image = %s\nguest.cmdline = %s\nguest.ram_mb = %llu\n"
+		       "hv.heap_mb = %llu\nhv.timer_slice = %llu\n",
+		       c->guest_image, c->guest_cmdline, (unsigned long long)c->guest_ram_mb,
+		       (unsigned long long)c->heap_mb, (unsigned long long)c->timer_slice);
+}
+
+static void cmd_fault(struct hv_state *hv)
+{
+	(void)hv;
+	log_warn("shell", "raising an invalid-opcode exception in the hypervisor, as asked");
+	__asm__ volatile("ud2");
+}
+
+static void cmd_replay_check(struct hv_state *hv)
+{
+	if (!hv->vcpu || !hv->exact_points) {
+		console_printf("replay-check needs a guest and an exact execution-point counter\n");
+		return;
+	}
+	struct replay_check_options opt = {
+		hv->config.replay_check ? hv->config.replay_check : DEFAULT_CHECK_EVENTS, 0, 0, 0
+	};
+	replay_check(hv, &opt);
+}
+
+static void cmd_ft(struct hv_state *hv)
+{
+	(void)hv;
+	ft_print_status();
+}
+
+static void cmd_net(struct hv_state *hv)
+{
+	(void)hv;
+	net_print_status();
+}
+
+static void cmd_poweroff(struct hv_state *hv)
+{
+	(void)hv;
+	stop_configure(1, hv->boot->image_base, NULL);
+	hv_stop(STOP_OPERATOR);
+}
+
+static const struct command commands[] = {
+	{ "help", "list commands", cmd_help },
+	{ "exits", "VM exits of the guest, by reason", cmd_exits },
+	{ "mem", "memory map and heap use", cmd_mem },
+	{ "config", "the configuration in force", cmd_config },
+	{ "replay-check", "power the guest on again, record, replay, compare (replay.check events)",
+	  cmd_replay_check },
+	{ "ft", "fault-tolerance role, log positions, lag, heartbeats", cmd_ft },
+	{ "net", "network address, NIC counters, lwIP errors", cmd_net },
+	{ "fault", "crash the hypervisor on purpose (tests the exception dump)", cmd_fault },
+	{ "poweroff", "stop ftvisor and power off", cmd_poweroff },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void cmd_help(struct hv_state *hv)
+{
+	(void)hv;
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		console_printf("  %-10s %s\n", commands[i].name, commands[i].help);
+}
+
+void shell_execute(struct hv_state *hv, const char *line)
+{
+	while (*line == ' ')
+		line++;
+	size_t n = strlen(line);
+	while (n && line[n - 1] == ' ')
+		n--;
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strlen(commands[i].name) == n && memcmp(commands[i].name, line, n) == 0) {
+			commands[i].run(hv);
+			return;
+		}
+	}
+	console_printf("unknown command '%.*s' (try 'help')\n", (int)n, line);
+}
+
+void shell_run_script(struct hv_state *hv, const char *script)
+{
+	char cmd[LINE_MAX];
+	while (*script) {
+		size_t n = strcspn(script, ";");
+		size_t copy = n < sizeof(cmd) - 1 ? n : sizeof(cmd) - 1;
+		memcpy(cmd, script, copy);
+		cmd[copy] = 0;
+		log_info("shell", "autorun: %s", cmd);
+		shell_execute(hv, cmd);
+		script += n;
+		if (*script == ';')
+			script++;
+	}
+}
+
+void shell_loop(struct hv_state *hv)
+{
+	char line[LINE_MAX];
+	size_t len = 0;
+	console_printf("ftvisor> ");
+	for (;;) {
+		int c = serial_read_byte();
+		if (c < 0) {
+			net_poll();     /* the network is served while the console waits */
+			net_wait(CONSOLE_WAKE_US);
+			continue;
+		}
+		if (c == '\r' || c == '\n') {
+			console_printf("\n");
+			line[len] = 0;
+			shell_execute(hv, line);
+			len = 0;
+			console_printf("ftvisor> ");
+		} else if ((c == 0x7f || c == 0x08) && len > 0) {
+			len--;
+			console_printf("\b \b");
+		} else if (c >= 0x20 && c < 0x7f && len + 1 < sizeof(line)) {
+			line[len++] = (char)c;
+			char echo[2] = { (char)c, 0 };
+			console_printf("%s", echo);
+		}
+	}
+}

@@ -1,0 +1,284 @@
+/*
+ * The run loop: deliver pending events, bound the guest's time slice, enter,
+ * and dispatch the exit to its handler. One table maps every exit reason to
+ * its name and handler; reasons without a handler stop the guest with a
+ * full report, and the hypervisor stays up.
+ */
+#include "hv/core/vmexit.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "hv/core/exit_handlers.h"
+#include "hv/lib/log.h"
+#include "hv/replay/nondet.h"
+#include "hv/vmx/vmcs.h"
+#include "arch/x86_64/cpu.h"
+
+struct exit_entry {
+	const char *name;
+	exit_handler_fn handle;
+};
+
+static const struct exit_entry exit_table[EXIT_REASON_COUNT] = {
+	[EXIT_EXCEPTION_NMI] = { "exception or NMI", exit_unexpected },
+	[EXIT_EXTERNAL_INTERRUPT] = { "external interrupt", exit_external_interrupt },
+	[EXIT_TRIPLE_FAULT] = { "triple fault", exit_triple_fault },
+	[EXIT_INIT] = { "INIT signal", exit_unexpected },
+	[EXIT_SIPI] = { "start-up IPI", exit_unexpected },
+	[EXIT_IO_SMI] = { "I/O SMI", exit_unexpected },
+	[EXIT_OTHER_SMI] = { "other SMI", exit_unexpected },
+	[EXIT_INTERRUPT_WINDOW] = { "interrupt window", exit_interrupt_window },
+	[EXIT_NMI_WINDOW] = { "NMI window", exit_unexpected },
+	[EXIT_TASK_SWITCH] = { "task switch", exit_unexpected },
+	[EXIT_CPUID] = { "CPUID", exit_cpuid },
+	[EXIT_GETSEC] = { "GETSEC", exit_undefined_opcode },
+	[EXIT_HLT] = { "HLT", exit_hlt },
+	[EXIT_INVD] = { "INVD", exit_skip },
+	[EXIT_INVLPG] = { "INVLPG", exit_unexpected },
+	[EXIT_RDPMC] = { "RDPMC", exit_general_protection },
+	[EXIT_RDTSC] = { "RDTSC", exit_rdtsc },
+	[EXIT_RSM] = { "RSM", exit_undefined_opcode },
+	[EXIT_VMCALL] = { "VMCALL", exit_vmcall },
+	[EXIT_VMCLEAR] = { "VMCLEAR", exit_undefined_opcode },
+	[EXIT_VMLAUNCH] = { "VMLAUNCH", exit_undefined_opcode },
+	[EXIT_VMPTRLD] = { "VMPTRLD", exit_undefined_opcode },
+	[EXIT_VMPTRST] = { "VMPTRST", exit_undefined_opcode },
+	[EXIT_VMREAD] = { "VMREAD", exit_undefined_opcode },
+	[EXIT_VMRESUME] = { "VMRESUME", exit_undefined_opcode },
+	[EXIT_VMWRITE] = { "VMWRITE", exit_undefined_opcode },
+	[EXIT_VMXOFF] = { "VMXOFF", exit_undefined_opcode },
+	[EXIT_VMXON] = { "VMXON", exit_undefined_opcode },
+	[EXIT_CR_ACCESS] = { "CR access", exit_cr_access },
+	[EXIT_DR_ACCESS] = { "DR access", exit_unexpected },
+	[EXIT_IO_INSTRUCTION] = { "I/O", exit_io },
+	[EXIT_RDMSR] = { "RDMSR", exit_rdmsr },
+	[EXIT_WRMSR] = { "WRMSR", exit_wrmsr },
+	[EXIT_ENTRY_FAIL_GUEST_STATE] = { "entry failure: invalid guest state", exit_unexpected },
+	[EXIT_ENTRY_FAIL_MSR_LOADING] = { "entry failure: MSR loading", exit_unexpected },
+	[EXIT_MWAIT] = { "MWAIT", exit_undefined_opcode },
+	[EXIT_MONITOR_TRAP_FLAG] = { "monitor trap flag", exit_unexpected },
+	[EXIT_MONITOR] = { "MONITOR", exit_undefined_opcode },
+	[EXIT_PAUSE] = { "PAUSE", exit_skip },
+	[EXIT_ENTRY_FAIL_MACHINE_CHECK] = { "entry failure: machine check", exit_unexpected },
+	[EXIT_TPR_BELOW_THRESHOLD] = { "TPR below threshold", exit_unexpected },
+	[EXIT_APIC_ACCESS] = { "APIC access", exit_unexpected },
+	[EXIT_VIRTUALIZED_EOI] = { "virtualized EOI", exit_unexpected },
+	[EXIT_GDTR_IDTR] = { "GDTR/IDTR access", exit_unexpected },
+	[EXIT_LDTR_TR] = { "LDTR/TR access", exit_unexpected },
+	[EXIT_EPT_VIOLATION] = { "EPT violation", exit_ept_violation },
+	[EXIT_EPT_MISCONFIG] = { "EPT misconfiguration", exit_unexpected },
+	[EXIT_INVEPT] = { "INVEPT", exit_undefined_opcode },
+	[EXIT_RDTSCP] = { "RDTSCP", exit_rdtscp },
+	[EXIT_PREEMPTION_TIMER] = { "preemption timer", exit_preemption_timer },
+	[EXIT_INVVPID] = { "INVVPID", exit_undefined_opcode },
+	[EXIT_WBINVD] = { "WBINVD", exit_skip },
+	[EXIT_XSETBV] = { "XSETBV", exit_undefined_opcode },
+	[EXIT_APIC_WRITE] = { "APIC write", exit_unexpected },
+	[EXIT_RDRAND] = { "RDRAND", exit_rdrand },
+	[EXIT_INVPCID] = { "INVPCID", exit_undefined_opcode },
+	[EXIT_VMFUNC] = { "VMFUNC", exit_undefined_opcode },
+	[EXIT_ENCLS] = { "ENCLS", exit_undefined_opcode },
+	[EXIT_RDSEED] = { "RDSEED", exit_rdrand },
+	[EXIT_PML_FULL] = { "PML full", exit_unexpected },
+	[EXIT_XSAVES] = { "XSAVES", exit_undefined_opcode },
+	[EXIT_XRSTORS] = { "XRSTORS", exit_undefined_opcode },
+};
+
+const char *exit_reason_name(uint32_t reason)
+{
+	if (reason < EXIT_REASON_COUNT && exit_table[reason].name)
+		return exit_table[reason].name;
+	return "unknown";
+}
+
+uint64_t vcpu_guest_tsc(const struct vcpu *v)
+{
+	return cpu_rdtsc() - v->tsc_base;
+}
+
+void vcpu_stop(struct vcpu *v, enum ftv_stop code, const char *fmt, ...)
+{
+	va_list ap;
+	if (v->state == VCPU_STOPPED)
+		return; /* the first reason is the one that matters */
+	va_start(ap, fmt);
+	vsnprintf(v->stop_reason, sizeof(v->stop_reason), fmt, ap);
+	va_end(ap);
+	v->stop_code = code;
+	v->state = VCPU_STOPPED;
+}
+
+void vcpu_skip_instruction(struct vcpu *v, const struct vm_exit *e)
+{
+	(void)v;
+	vmcs_write(VMCS_GUEST_RIP, e->rip + e->instr_len);
+	/* Blocking by STI/MOV SS ends with the instruction that follows them;
+	 * having emulated that instruction, we must end it too (SDM 26.3.1.5). */
+	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+			   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+void vcpu_inject_exception(struct vcpu *v, unsigned vector, int has_error, uint32_t error)
+{
+	(void)v;
+	uint32_t info = INTR_INFO_VALID | (INTR_TYPE_HW_EXCEPTION << 8) | vector;
+	if (has_error) {
+		info |= INTR_INFO_ERROR_CODE_VALID;
+		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, error);
+	}
+	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
+}
+
+uint64_t vcpu_read_gpr(const struct vcpu *v, unsigned n)
+{
+	return n == GPR_RSP ? vmcs_read(VMCS_GUEST_RSP) : v->ctx.gpr[n & 15];
+}
+
+void vcpu_write_gpr(struct vcpu *v, unsigned n, uint64_t value)
+{
+	if (n == GPR_RSP)
+		vmcs_write(VMCS_GUEST_RSP, value);
+	else
+		v->ctx.gpr[n & 15] = value;
+}
+
+unsigned vcpu_cpl(void)
+{
+	return (unsigned)(vmcs_read(VMCS_GUEST_SS_AR) >> 5) & 3;
+}
+
+void vcpu_set_interrupt_window(struct vcpu *v, int on)
+{
+	uint32_t want = on ? v->proc_ctl | PROC_INTERRUPT_WINDOW_EXITING
+			   : v->proc_ctl & ~PROC_INTERRUPT_WINDOW_EXITING;
+	if (want != v->proc_ctl) {
+		v->proc_ctl = want;
+		vmcs_write(VMCS_PROC_CONTROLS, want);
+	}
+}
+
+/*
+ * An event whose delivery was cut short by the exit (IDT-vectoring info)
+ * must be delivered again before anything else (SDM 27.2.4).
+ */
+static int reinject_interrupted_event(void)
+{
+	uint32_t idt = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO);
+	if (!(idt & INTR_INFO_VALID))
+		return 0;
+	uint32_t type = INTR_INFO_TYPE(idt);
+	if (idt & INTR_INFO_ERROR_CODE_VALID)
+		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, vmcs_read(VMCS_IDT_VECTORING_ERROR));
+	if (type == INTR_TYPE_SW_INTERRUPT || type == INTR_TYPE_SW_EXCEPTION ||
+	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
+		vmcs_write(VMCS_ENTRY_INSTRUCTION_LEN, vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
+	vmcs_write(VMCS_ENTRY_INTR_INFO, idt & ~(1u << 12)); /* bit 12 is undefined here */
+	return 1;
+}
+
+static void read_exit(struct vm_exit *e)
+{
+	e->raw_reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
+	e->reason = EXIT_REASON_BASIC(e->raw_reason);
+	e->qualification = vmcs_read(VMCS_EXIT_QUALIFICATION);
+	e->instr_len = (uint32_t)vmcs_read(VMCS_EXIT_INSTRUCTION_LEN);
+	e->instr_info = (uint32_t)vmcs_read(VMCS_EXIT_INSTRUCTION_INFO);
+	e->intr_info = (uint32_t)vmcs_read(VMCS_EXIT_INTR_INFO);
+	e->guest_phys = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS);
+	e->rip = vmcs_read(VMCS_GUEST_RIP);
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	struct vm_exit e = { 0 };
+	v->state = VCPU_RUNNING;
+	int reinjecting = 0;
+
+	while (v->state == VCPU_RUNNING) {
+		if (v->service)
+			v->service(v);
+		uint32_t pending_entry = (uint32_t)vmcs_read(VMCS_ENTRY_INTR_INFO);
+		nd_before_entry(v, reinjecting || (pending_entry & INTR_INFO_VALID));
+		if (v->state != VCPU_RUNNING)
+			break;
+
+		int rc = vmx_enter(&v->ctx);
+		if (rc != 0) {
+			uint32_t err = vmcs_instruction_error();
+			vcpu_dump(v);
+			vcpu_stop(v, STOP_VMX_SETUP, "%s failed: VM-instruction error %u (%s)",
+				  v->ctx.launched ? "VMRESUME" : "VMLAUNCH", err,
+				  vmcs_instruction_error_name(err));
+			break;
+		}
+		v->ctx.launched = 1;
+		read_exit(&e);
+		v->ep->account_exit(v, &e);
+		v->exits++;
+		if (e.reason < EXIT_REASON_COUNT)
+			v->exit_counts[e.reason]++;
+		reinjecting = reinject_interrupted_event();
+		if (e.raw_reason & EXIT_REASON_ENTRY_FAILURE) {
+			vcpu_dump(v);
+			vcpu_stop(v, STOP_GUEST_CRASHED,
+				  "VM entry failed: %s (reason %u, qualification 0x%llx)",
+				  exit_reason_name(e.reason), e.reason,
+				  (unsigned long long)e.qualification);
+			break;
+		}
+		if (v->ep->handle_exit(v, &e))
+			continue;
+		const struct exit_entry *h = e.reason < EXIT_REASON_COUNT ? &exit_table[e.reason] : NULL;
+		if (h && h->handle)
+			h->handle(v, &e);
+		else
+			exit_unexpected(v, &e);
+	}
+	vuart_flush(&v->uart);
+	nd_guest_stopped(v);
+}
+
+void vcpu_dump(const struct vcpu *v)
+{
+	const uint64_t *g = v->ctx.gpr;
+	console_printf("guest state:\n");
+	console_printf("  RIP %016llx  RSP %016llx  RFLAGS %08llx\n",
+		       (unsigned long long)vmcs_read(VMCS_GUEST_RIP),
+		       (unsigned long long)vmcs_read(VMCS_GUEST_RSP),
+		       (unsigned long long)vmcs_read(VMCS_GUEST_RFLAGS));
+	console_printf("  CR0 %08llx (guest sees %08llx)  CR3 %016llx  CR4 %08llx (guest sees %08llx)\n",
+		       (unsigned long long)vmcs_read(VMCS_GUEST_CR0),
+		       (unsigned long long)vmcs_read(VMCS_CR0_SHADOW),
+		       (unsigned long long)vmcs_read(VMCS_GUEST_CR3),
+		       (unsigned long long)vmcs_read(VMCS_GUEST_CR4),
+		       (unsigned long long)vmcs_read(VMCS_CR4_SHADOW));
+	console_printf("  EFER %llx  CS %04llx base %llx AR %llx  SS AR %llx\n",
+		       (unsigned long long)vmcs_read(VMCS_GUEST_EFER),
+		       (unsigned long long)vmcs_read(VMCS_GUEST_CS_SEL),
+		       (unsigned long long)vmcs_read(VMCS_GUEST_CS_BASE),
+		       (unsigned long long)vmcs_read(VMCS_GUEST_CS_AR),
+		       (unsigned long long)vmcs_read(VMCS_GUEST_SS_AR));
+	console_printf("  interruptibility %llx  activity %llx  IDT-vectoring %llx\n",
+		       (unsigned long long)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY),
+		       (unsigned long long)vmcs_read(VMCS_GUEST_ACTIVITY_STATE),
+		       (unsigned long long)vmcs_read(VMCS_IDT_VECTORING_INFO));
+	console_printf("  RAX %016llx  RBX %016llx  RCX %016llx  RDX %016llx\n",
+		       (unsigned long long)g[GPR_RAX], (unsigned long long)g[GPR_RBX],
+		       (unsigned long long)g[GPR_RCX], (unsigned long long)g[GPR_RDX]);
+	console_printf("  RSI %016llx  RDI %016llx  RBP %016llx\n",
+		       (unsigned long long)g[GPR_RSI], (unsigned long long)g[GPR_RDI],
+		       (unsigned long long)g[GPR_RBP]);
+}
+
+void vcpu_print_exit_counts(const struct vcpu *v)
+{
+	log_info("vmx", "%llu VM exits, %llu interrupts injected:",
+		 (unsigned long long)v->exits, (unsigned long long)v->interrupts_injected);
+	for (uint32_t r = 0; r < EXIT_REASON_COUNT; r++)
+		if (v->exit_counts[r])
+			console_printf("  exit %-3u %-26s %10llu\n", r, exit_reason_name(r),
+				       (unsigned long long)v->exit_counts[r]);
+}

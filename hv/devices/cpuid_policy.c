@@ -1,0 +1,119 @@
+#include "hv/devices/cpuid_policy.h"
+
+#include <stddef.h>
+
+enum reg { EAX, EBX, ECX, EDX };
+
+struct cpuid_rule {
+	uint32_t leaf;
+	enum reg reg;
+	uint32_t clear;
+	const char *why;
+};
+
+#define ANY_SUBLEAF 0
+
+/* Bits cleared unconditionally. Feature-dependent ones are in apply(). */
+static const struct cpuid_rule hidden[] = {
+	{ 1, ECX, 1u << 3, "MONITOR/MWAIT: idle loops must exit" },
+	{ 1, ECX, 1u << 5, "VMX: no nested virtualization" },
+	{ 1, ECX, 1u << 6, "SMX" },
+	{ 1, ECX, 1u << 7 | 1u << 8, "EIST, TM2: host power management" },
+	{ 1, ECX, 1u << 15, "PDCM: the PMU is the host's" },
+	{ 1, ECX, 1u << 18, "DCA" },
+	{ 1, ECX, 1u << 24, "TSC-deadline timer: not modelled by the virtual APIC" },
+	{ 1, ECX, 1u << 26 | 1u << 27, "XSAVE/OSXSAVE: extended state is not switched yet" },
+	{ 1, ECX, 1u << 28 | 1u << 29 | 1u << 12, "AVX, F16C, FMA: need XSAVE" },
+	{ 1, EDX, 1u << 22 | 1u << 29 | 1u << 31, "ACPI thermal, TM, PBE" },
+	{ 1, EDX, 1u << 28, "HTT: one logical processor" },
+	{ 7, EBX, 1u << 1, "TSC_ADJUST" },
+	{ 7, EBX, 1u << 2, "SGX" },
+	{ 7, EBX, 1u << 4 | 1u << 11, "HLE, RTM: transactions abort non-deterministically" },
+	{ 7, EBX, 1u << 5, "AVX2: needs XSAVE" },
+	{ 7, EBX, 1u << 10, "INVPCID: not enabled in VMX" },
+	{ 7, EBX, 1u << 14, "MPX" },
+	{ 7, EBX, 0xdc230000u, "AVX-512: needs XSAVE" },
+	{ 7, EBX, 1u << 25, "Intel PT" },
+	{ 7, ECX, 1u << 5, "WAITPKG: UMWAIT/TPAUSE idle without exiting" },
+	{ 7, ECX, 0x00005842u, "AVX-512 extensions" },
+	{ 7, EDX, 1u << 11, "RTM_ALWAYS_ABORT" },
+	{ 7, EDX, 0x01c00000u, "AMX: needs XSAVE" },
+	{ 0x80000001u, ECX, 1u << 2, "SVM" },
+	{ 0x80000007u, EDX, 0xffffffffu, "power management: host's" },
+};
+
+static uint32_t *reg_of(struct cpuid_regs *r, enum reg which)
+{
+	switch (which) {
+	case EAX: return &r->eax;
+	case EBX: return &r->ebx;
+	case ECX: return &r->ecx;
+	default: return &r->edx;
+	}
+}
+
+static struct cpuid_regs zero(void)
+{
+	struct cpuid_regs r = { 0, 0, 0, 0 };
+	return r;
+}
+
+struct cpuid_regs cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpuid_regs host,
+				     const struct cpuid_features *f)
+{
+	struct cpuid_regs r = host;
+
+	if (leaf >= 0x40000000u && leaf <= 0x4fffffffu) {
+		if (leaf != FTV_CPUID_SIGNATURE_LEAF)
+			return zero();
+		/* "ftvisor" and five NULs, little-endian across EBX, ECX, EDX. */
+		r.eax = FTV_CPUID_SIGNATURE_LEAF;
+		r.ebx = 'f' | 't' << 8 | 'v' << 16 | (uint32_t)'i' << 24;
+		r.ecx = 's' | 'o' << 8 | 'r' << 16;
+		r.edx = 0;
+		return r;
+	}
+	switch (leaf) {
+	case 0:
+		if (r.eax > FTV_CPUID_MAX_BASIC)
+			r.eax = FTV_CPUID_MAX_BASIC;
+		break;
+	case 1:
+		r.ebx &= 0x0000ffffu;       /* APIC ID 0, one logical processor */
+		r.ecx |= 1u << 21;          /* x2APIC: the only APIC interface we model */
+		r.ecx |= 1u << 31;          /* running under a hypervisor */
+		r.edx |= 1u << 9;           /* APIC present */
+		if (!f->rdrand)
+			r.ecx &= ~(1u << 30);
+		break;
+	case 4:
+		r.eax &= 0x00003fffu;       /* one core, one thread per cache */
+		break;
+	case 6:                         /* thermal and power: host's */
+	case 0xa:                       /* the PMU: host's, unrecordable */
+	case 0xb:                       /* topology: one processor, no leaf */
+	case 0xd:                       /* XSAVE: hidden */
+	case 0xf:
+	case 0x10:
+	case 0x12:                      /* SGX */
+	case 0x14:                      /* Intel PT */
+		return zero();
+	case 7:
+		if (subleaf != 0)
+			return zero();
+		if (!f->rdseed)
+			r.ebx &= ~(1u << 18);
+		break;
+	case 0x80000001u:
+		if (!f->rdtscp)
+			r.edx &= ~(1u << 27);
+		break;
+	default:
+		break;
+	}
+	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+		if (hidden[i].leaf == leaf && (leaf != 7 || subleaf == ANY_SUBLEAF))
+			*reg_of(&r, hidden[i].reg) &= ~hidden[i].clear;
+	}
+	return r;
+}
