@@ -36,7 +36,5 @@ void exit_unexpected(struct vcpu *v, const struct vm_exit *e);
 
 /* vmexit.c */
 const char *exit_reason_name(uint32_t reason);
-void vcpu_dump(const struct vcpu *v);
-void vcpu_set_interrupt_window(struct vcpu *v, int on);
 
 #endif

@@ -4,8 +4,8 @@
 
 #include "hv/lib/log.h"
 #include "hv/vmx/vmcs.h"
+#include "hv/vmx/host.h"
 #include "hv/vmx/vmcs_setup.h"
-#include "arch/x86_64/cpu.h"
 
 static void guest_line(void *ctx, const char *line)
 {
@@ -27,7 +27,7 @@ void guest_power_on(struct vcpu *v, const struct guest_image *img)
 	v->ctx.gpr[GPR_RBX] = FTV_GUEST_CMDLINE_GPA;
 
 	v->point = (struct exec_point){ 0, img->hdr.entry_gpa, 0 };
-	v->tsc_base = cpu_rdtsc();
+	v->tsc_base = host_rdtsc();
 	v->state = VCPU_RUNNING;
 	v->exits = 0;
 	memset(v->exit_counts, 0, sizeof(v->exit_counts));

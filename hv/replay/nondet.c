@@ -8,6 +8,7 @@
 #include "hv/eventlog/log_codec.h"
 #include "hv/replay/state_hash.h"
 #include "hv/vmx/vcpu.h"
+#include "hv/vmx/host.h"
 #include "hv/vmx/vmcs.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/irq.h"
@@ -120,7 +121,7 @@ int nd_rand(struct vcpu *v, int rdseed, uint64_t *value)
 			event_log_pop(nd->log);
 		return ok;
 	}
-	int ok = cpu_rdrand64(value);
+	int ok = host_rdrand64(value);
 	if (!ok)
 		*value = 0;
 	if (nd->mode == ND_RECORD)

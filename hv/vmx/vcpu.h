@@ -106,5 +106,9 @@ uint64_t vcpu_read_gpr(const struct vcpu *v, unsigned n);
 void vcpu_write_gpr(struct vcpu *v, unsigned n, uint64_t value);
 /* Current privilege level from the guest's SS access rights. */
 unsigned vcpu_cpl(void);
+/* Asks for an exit as soon as the guest can take an interrupt (or stops asking). */
+void vcpu_set_interrupt_window(struct vcpu *v, int on);
+/* Registers and the main VMCS guest fields, on the console. */
+void vcpu_dump(const struct vcpu *v);
 
 #endif

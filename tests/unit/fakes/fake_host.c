@@ -1,0 +1,48 @@
+#include "tests/unit/fakes/fake_host.h"
+
+#include <string.h>
+
+#include "arch/x86_64/irq.h"
+#include "hv/vmx/host.h"
+#include "hv/vmx/vcpu.h"
+
+struct fake_host fake_host;
+
+void fake_host_reset(void)
+{
+	memset(&fake_host, 0, sizeof(fake_host));
+	fake_host.rand_ok = 1;
+}
+
+uint64_t host_rdtsc(void)
+{
+	uint64_t now = fake_host.tsc;
+	fake_host.tsc += fake_host.tsc_step;
+	return now;
+}
+
+int host_rdrand64(uint64_t *value)
+{
+	fake_host.rand_calls++;
+	*value = fake_host.rand_ok ? fake_host.rand_value : 0;
+	return fake_host.rand_ok;
+}
+
+void irq_wait(uint64_t max_us)
+{
+	fake_host.waits++;
+	fake_host.waited_us += max_us;
+}
+
+void irq_dispatch(uint8_t vector)
+{
+	if (fake_host.dispatches < sizeof(fake_host.dispatched))
+		fake_host.dispatched[fake_host.dispatches] = vector;
+	fake_host.dispatches++;
+}
+
+int vmx_enter(struct vcpu_context *ctx)
+{
+	fake_host.entries++;
+	return fake_host.enter ? fake_host.enter(ctx, fake_host.enter_arg) : 1;
+}
