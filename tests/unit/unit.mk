@@ -33,6 +33,7 @@ UNIT_SRCS_pmu_stepper  := hv/replay/pmu_stepper.c
 UNIT_SRCS_execpoint_timer := hv/replay/execpoint_timer.c
 UNIT_SRCS_hash64       := hv/lib/hash64.c
 UNIT_SRCS_base64       := hv/lib/base64.c
+UNIT_SRCS_log_extract  := tools/log_extract.c hv/lib/base64.c
 UNIT_SRCS_log_corrupt  := hv/eventlog/log_corrupt.c hv/eventlog/log_codec.c hv/lib/crc32c.c
 # Helpers shared by the tests of the record log (random events, checks, a panic() stub).
 UNIT_LOG_HELPERS       := tests/unit/support/random_event.c tests/unit/support/event_log_check.c \
@@ -58,7 +59,7 @@ UNIT_MODULES += pmu_stepper
 UNIT_MODULES += execpoint_timer
 UNIT_MODULES += hash64
 UNIT_MODULES += shell_parse
-UNIT_MODULES += base64
+UNIT_MODULES += base64 log_extract
 UNIT_MODULES += log_corrupt
 UNIT_MODULES += event_log event_log_ring ft_policy
 UNIT_MODULES += pci desc_ring e1000_mac e1000_rx frame_demux
