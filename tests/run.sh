@@ -110,7 +110,7 @@ run_fuzz() {
 		"receive lengths and the net.bench header (libFuzzer, ${FUZZ_SECONDS:-20} s in all)"
 	if make -s -C "$ROOT" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}" >"$OUT/fuzz.log" 2>&1; then
 		passed=$((passed + 1))
-		grep -E '^fuzz_[a-z_]+: ' "$OUT/fuzz.log" | sed 's/^/PASS /'
+		grep -E '^fuzz_[a-z0-9_]+: ' "$OUT/fuzz.log" | sed 's/^/PASS /'
 	else
 		failed=$((failed + 1))
 		failures+=("fuzz")
