@@ -23,6 +23,7 @@
 #include "drivers/desc_ring.h"
 #include "drivers/e1000_mac.h"
 #include "drivers/e1000_regs.h"
+#include "drivers/e1000_rx.h"
 #include "drivers/pci.h"
 #include "arch/x86_64/cpu.h"
 #include "hv/lib/log.h"
@@ -63,6 +64,7 @@ struct e1000 {
 	uint32_t rx_last_rdh;         /* RDH at the last sample */
 	uint64_t rx_missed_seen;      /* hw_rx_missed at the last sample */
 	uint8_t last_rx_error_bits;
+	uint16_t last_rx_bad_length;  /* the length of the last descriptor that overran its buffer */
 	uint64_t next_sample_us, next_report_us;
 	struct nic_stats reported;    /* the counters at the last console report */
 };
@@ -313,20 +315,26 @@ static size_t receive(struct e1000 *e, nic_rx_fn rx, void *ctx, size_t budget)
 		uint16_t len = d->length;
 		uint8_t errors = d->errors;
 		const uint8_t *buf = e->rx_buf + (size_t)e->rx_next * BUF_SIZE;
-		if (!(status & E1000_RXD_STAT_EOP)) {
-			if (!e->rx_discarding)
-				s->rx_errors++;
-			e->rx_discarding = 1;
-		} else if (e->rx_discarding) {
-			e->rx_discarding = 0;           /* the last piece of a dropped frame */
-		} else if ((errors & E1000_RXD_ERR_FRAME) || len == 0) {
-			s->rx_errors++;
-			e->last_rx_error_bits = errors;
-		} else {
+		switch (e1000_rx_judge(status, len, errors, BUF_SIZE, &e->rx_discarding)) {
+		case E1000_RX_DELIVER:
 			s->rx_frames++;
 			s->rx_bytes += len;
 			delivered++;
 			rx(ctx, buf, len);
+			break;
+		case E1000_RX_DROP_ERROR:
+			e->last_rx_error_bits = errors;
+			s->rx_errors++;
+			break;
+		case E1000_RX_DROP_SPANNED:
+			s->rx_errors++;
+			break;
+		case E1000_RX_DROP_OVERSIZE:
+			e->last_rx_bad_length = len;
+			s->rx_bad_length++;
+			break;
+		case E1000_RX_DROP_REST:
+			break;
 		}
 		d->status = 0;
 		e->rx_tail = e->rx_next;
@@ -394,6 +402,11 @@ static void report_errors(struct e1000 *e)
 	if (s->rx_errors > r->rx_errors)
 		log_warn("e1000", "dropped %llu received frames with errors (last error bits 0x%02x)",
 			 (unsigned long long)(s->rx_errors - r->rx_errors), e->last_rx_error_bits);
+	if (s->rx_bad_length > r->rx_bad_length)
+		log_warn("e1000", "dropped %llu received frames longer than their %d-byte buffer "
+				  "(last claimed %u bytes)",
+			 (unsigned long long)(s->rx_bad_length - r->rx_bad_length), BUF_SIZE,
+			 e->last_rx_bad_length);
 	if (s->hw_rx_missed > r->hw_rx_missed)
 		log_warn("e1000", "the NIC missed %llu frames: no free receive descriptor (poll "
 				  "more often)",

@@ -25,6 +25,7 @@ struct nic_stats {
 	uint64_t rx_frames, rx_bytes;    /* handed to the poll callback */
 	uint64_t tx_frames, tx_bytes;    /* handed to the hardware */
 	uint64_t rx_errors;              /* dropped: the NIC flagged an error, or a frame spanned buffers */
+	uint64_t rx_bad_length;          /* dropped: the NIC claimed more bytes than the buffer holds */
 	uint64_t tx_busy;                /* sends refused: transmit ring full */
 	uint64_t tx_refused;             /* sends refused: bad length or NIC down */
 	uint64_t hw_rx_missed;           /* the NIC dropped frames: no free receive descriptor */

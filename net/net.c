@@ -216,9 +216,10 @@ void net_print_status(void)
 	console_printf("  rx %llu frames %llu bytes, tx %llu frames %llu bytes\n",
 		       (unsigned long long)s.rx_frames, (unsigned long long)s.rx_bytes,
 		       (unsigned long long)s.tx_frames, (unsigned long long)s.tx_bytes);
-	console_printf("  rx errors %llu, missed %llu, no buffer %llu, CRC errors %llu; "
+	console_printf("  rx errors %llu, bad length %llu, missed %llu, no buffer %llu, CRC errors %llu; "
 		       "tx ring full %llu, refused %llu; NIC counted rx %llu tx %llu; recoveries %llu\n",
-		       (unsigned long long)s.rx_errors, (unsigned long long)s.hw_rx_missed,
+		       (unsigned long long)s.rx_errors, (unsigned long long)s.rx_bad_length,
+		       (unsigned long long)s.hw_rx_missed,
 		       (unsigned long long)s.hw_rx_no_buffer, (unsigned long long)s.hw_crc_errors,
 		       (unsigned long long)s.tx_busy, (unsigned long long)s.tx_refused,
 		       (unsigned long long)s.hw_rx_good, (unsigned long long)s.hw_tx_good,

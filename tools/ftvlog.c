@@ -16,14 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/lib/base64.h"
 #include "hv/eventlog/log_codec.h"
+#include "tools/log_extract.h"
 
 #define EXIT_DIFFERENT 1
 #define EXIT_ERROR 2
-
-#define LOG_BEGIN_MARKER "----- BEGIN FTVISOR LOG -----"
-#define LOG_END_MARKER "----- END FTVISOR LOG -----"
 
 /* ---- files ---- */
 
@@ -325,70 +322,6 @@ static int cmd_diff(const char *path_a, const char *path_b)
 
 /* ---- extract ---- */
 
-
-/* One line of the capture: [start, end) without its "\n" or "\r\n". */
-struct line {
-	const char *start, *end;
-	size_t number;
-};
-
-static int next_line(const char *text, size_t len, size_t *pos, struct line *l)
-{
-	if (*pos >= len)
-		return 0;
-	l->start = text + *pos;
-	const char *nl = memchr(l->start, '\n', len - *pos);
-	l->end = nl ? nl : text + len;
-	*pos = (size_t)(l->end - text) + (nl ? 1 : 0);
-	l->number++;
-	while (l->end > l->start && (l->end[-1] == '\r' || l->end[-1] == ' ' || l->end[-1] == '\t'))
-		l->end--;
-	return 1;
-}
-
-static int line_has(const struct line *l, const char *marker)
-{
-	size_t m = strlen(marker), n = (size_t)(l->end - l->start);
-	for (size_t i = 0; i + m <= n; i++)
-		if (memcmp(l->start + i, marker, m) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * Collects the base64 text of the first log block of a console capture
- * into 'b64' (room for the whole capture). Returns its length, or -1 with
- * 'why' set.
- */
-static long collect_block(const char *text, size_t len, char *b64, char *why, size_t why_size)
-{
-	struct line l = { NULL, NULL, 0 };
-	size_t pos = 0, n = 0, begin = 0;
-	while (!begin && next_line(text, len, &pos, &l))
-		if (line_has(&l, LOG_BEGIN_MARKER))
-			begin = l.number;
-	if (!begin) {
-		snprintf(why, why_size, "no \"%s\" line", LOG_BEGIN_MARKER);
-		return -1;
-	}
-	while (next_line(text, len, &pos, &l)) {
-		if (line_has(&l, LOG_END_MARKER))
-			return (long)n;
-		for (const char *p = l.start; p < l.end; p++) {
-			if (base64_char_value(*p) < 0 && *p != '=') {
-				snprintf(why, why_size,
-					 "line %zu: unexpected character 0x%02x inside the log block",
-					 l.number, (unsigned char)*p);
-				return -1;
-			}
-			b64[n++] = *p;
-		}
-	}
-	snprintf(why, why_size, "no \"%s\" line after the BEGIN on line %zu (capture cut short?)",
-		 LOG_END_MARKER, begin);
-	return -1;
-}
-
 static int cmd_extract(const char *console, const char *out_path)
 {
 	uint8_t *text;
@@ -396,16 +329,13 @@ static int cmd_extract(const char *console, const char *out_path)
 	char why[300];
 	if (read_whole(console, &text, &len))
 		return EXIT_ERROR;
-	char *b64 = malloc(len + 1);
-	uint8_t *bin = malloc(len / 4 * 3 + 1);
-	long nb64 = -1, nbin = -1;
-	if (b64 && bin) {
-		nb64 = collect_block((const char *)text, len, b64, why, sizeof(why));
-		if (nb64 >= 0)
-			nbin = base64_decode(b64, (size_t)nb64, bin, why, sizeof(why));
-	} else {
+	char *b64 = malloc(LOG_EXTRACT_SCRATCH(len));
+	uint8_t *bin = malloc(LOG_EXTRACT_OUT(len));
+	long nbin = -1;
+	if (b64 && bin)
+		nbin = log_extract((const char *)text, len, b64, bin, why, sizeof(why));
+	else
 		snprintf(why, sizeof(why), "out of memory");
-	}
 	free(b64);
 	free(text);
 	if (nbin < 0) {

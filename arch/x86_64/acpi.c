@@ -33,11 +33,17 @@ static uint8_t sum(const uint8_t *p, size_t len)
 }
 
 /* A system description table at 'addr' whose header and checksum hold. */
-static const uint8_t *checked_table(uint64_t addr, char *why, size_t why_len)
+static const uint8_t *checked_table(acpi_map_fn map, void *ctx, uint64_t addr, char *why,
+				    size_t why_len)
 {
-	const uint8_t *t = (const uint8_t *)(uintptr_t)addr;
-	if (!t) {
+	if (!addr) {
 		snprintf(why, why_len, "a root table entry is 0");
+		return NULL;
+	}
+	const uint8_t *t = map(ctx, addr, SDT_HEADER_LENGTH);
+	if (!t) {
+		snprintf(why, why_len, "a table at 0x%llx lies outside memory",
+			 (unsigned long long)addr);
 		return NULL;
 	}
 	uint32_t len = le32(t + 4);
@@ -46,28 +52,40 @@ static const uint8_t *checked_table(uint64_t addr, char *why, size_t why_len)
 			 (unsigned long long)addr, len);
 		return NULL;
 	}
+	char sig[5] = { 0 };
+	memcpy(sig, t, 4);
+	t = map(ctx, addr, len);
+	if (!t) {
+		snprintf(why, why_len, "table %.4s at 0x%llx claims %u bytes, past the end of memory",
+			 sig, (unsigned long long)addr, len);
+		return NULL;
+	}
 	if (sum(t, len) != 0) {
-		snprintf(why, why_len, "table %.4s at 0x%llx has a bad checksum", (const char *)t,
+		snprintf(why, why_len, "table %.4s at 0x%llx has a bad checksum", sig,
 			 (unsigned long long)addr);
 		return NULL;
 	}
 	return t;
 }
 
-const uint8_t *acpi_find_table(uint64_t rsdp, const char *signature, char *why, size_t why_len)
+const uint8_t *acpi_find_table_in(acpi_map_fn map, void *ctx, uint64_t rsdp,
+				  const char *signature, char *why, size_t why_len)
 {
-	const uint8_t *r = (const uint8_t *)(uintptr_t)rsdp;
-	if (!r) {
+	if (!rsdp) {
 		snprintf(why, why_len, "the firmware gave no ACPI RSDP");
 		return NULL;
 	}
-	if (memcmp(r, RSDP_SIGNATURE, 8) != 0 || sum(r, RSDP_V1_LENGTH) != 0) {
+	const uint8_t *r = map(ctx, rsdp, RSDP_V1_LENGTH);
+	if (!r || memcmp(r, RSDP_SIGNATURE, 8) != 0 || sum(r, RSDP_V1_LENGTH) != 0) {
 		snprintf(why, why_len, "the RSDP at 0x%llx is damaged", (unsigned long long)rsdp);
 		return NULL;
 	}
-	int xsdt = r[15] >= 2 && le32(r + 20) >= RSDP_V2_LENGTH && sum(r, RSDP_V2_LENGTH) == 0 &&
-		   le64(r + 24) != 0;
-	const uint8_t *root = checked_table(xsdt ? le64(r + 24) : le32(r + 16), why, why_len);
+	/* ACPI 2.0 and later: the extended part, if it is all there and sound. */
+	const uint8_t *r2 = r[15] >= 2 ? map(ctx, rsdp, RSDP_V2_LENGTH) : NULL;
+	int xsdt = r2 && le32(r2 + 20) >= RSDP_V2_LENGTH && sum(r2, RSDP_V2_LENGTH) == 0 &&
+		   le64(r2 + 24) != 0;
+	const uint8_t *root = checked_table(map, ctx, xsdt ? le64(r2 + 24) : le32(r + 16), why,
+					    why_len);
 	if (!root)
 		return NULL;
 	size_t entry = xsdt ? 8 : 4;
@@ -80,12 +98,26 @@ const uint8_t *acpi_find_table(uint64_t rsdp, const char *signature, char *why, 
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *p = root + SDT_HEADER_LENGTH + i * entry;
 		uint64_t addr = xsdt ? le64(p) : le32(p);
-		const uint8_t *t = (const uint8_t *)(uintptr_t)addr;
+		const uint8_t *t = addr ? map(ctx, addr, 4) : NULL;
 		if (t && memcmp(t, signature, 4) == 0)
-			return checked_table(addr, why, why_len);
+			return checked_table(map, ctx, addr, why, why_len);
 	}
 	snprintf(why, why_len, "no %.4s table among the %zu ACPI tables", signature, n);
 	return NULL;
+}
+
+/* The hypervisor's view: memory is identity-mapped. */
+static const uint8_t *identity_map(void *ctx, uint64_t addr, size_t len)
+{
+	(void)ctx;
+	if (addr + len < addr)
+		return NULL;
+	return (const uint8_t *)(uintptr_t)addr;
+}
+
+const uint8_t *acpi_find_table(uint64_t rsdp, const char *signature, char *why, size_t why_len)
+{
+	return acpi_find_table_in(identity_map, NULL, rsdp, signature, why, why_len);
 }
 
 uint32_t acpi_table_length(const uint8_t *table)

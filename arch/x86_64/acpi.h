@@ -47,6 +47,15 @@ struct madt_info {
  * table or the wanted table is missing or damaged. */
 const uint8_t *acpi_find_table(uint64_t rsdp, const char *signature, char *why, size_t why_len);
 
+/* Physical memory as the table walk sees it: where len bytes at physical
+ * address addr can be read, or NULL when they are not all there. */
+typedef const uint8_t *(*acpi_map_fn)(void *ctx, uint64_t addr, size_t len);
+
+/* acpi_find_table through 'map' (the hypervisor's is the identity; the
+ * fuzzer's is an image of physical memory that ends somewhere). */
+const uint8_t *acpi_find_table_in(acpi_map_fn map, void *ctx, uint64_t rsdp,
+				  const char *signature, char *why, size_t why_len);
+
 /* The length a checked table's header gives. */
 uint32_t acpi_table_length(const uint8_t *table);
 

@@ -9,14 +9,12 @@
 
 #include "net/net.h"
 #include "hv/bench/bench_stats.h"
+#include "hv/bench/netbench_header.h"
 #include "hv/lib/le_bytes.h"
 #include "hv/lib/log.h"
 
 #define MIB (1ull << 20)
 #define NETBENCH_PORT 7500
-/* Sender -> sink, first: u32 magic, u32 round trips, u64 bulk bytes. */
-#define HEADER_SIZE 16
-#define HEADER_MAGIC 0x4843424eu   /* "NBCH" little-endian */
 #define PING_BYTES 16
 #define PING_ROUNDS 200
 #define CONNECT_RETRY_MS 500       /* a connection not up by then is tried again */
@@ -32,7 +30,7 @@ static struct {
 	ip_addr_t peer;
 	struct tcp_pcb *listener, *conn;
 	uint64_t last_progress_ms, next_connect_ms;
-	char why[96];                 /* FAILED: what went wrong */
+	char why[128];                /* FAILED: what went wrong */
 	uint64_t bulk;                /* bulk bytes (the sink learns it from the header) */
 	uint32_t rounds;              /* round trips (likewise) */
 	uint64_t start_us, bulk_us;   /* when the bulk started, how long it took */
@@ -44,8 +42,9 @@ static struct {
 	struct rtt_stats rtt;
 
 	/* sink */
-	uint8_t header[HEADER_SIZE];
+	uint8_t header[NETBENCH_HEADER_SIZE];
 	uint64_t received;
+	char refused[128];            /* why the header was refused */
 } nb;
 
 /* What the sender pushes: its content does not matter, its size does. */
@@ -114,7 +113,7 @@ static void on_err(void *arg, err_t err)
  * come back for more. tcp_write copies all of a piece or none of it. */
 static void fill(void)
 {
-	uint64_t total = HEADER_SIZE + nb.bulk;
+	uint64_t total = NETBENCH_HEADER_SIZE + nb.bulk;
 	while (nb.phase == BULK && nb.queued < total) {
 		uint64_t n = total - nb.queued;
 		if (n > tcp_sndbuf(nb.conn))
@@ -156,7 +155,7 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	if (nb.phase != BULK)
 		return ERR_OK;
 	nb.acked += len;
-	if (nb.acked < HEADER_SIZE + nb.bulk) {
+	if (nb.acked < NETBENCH_HEADER_SIZE + nb.bulk) {
 		fill();
 	} else {
 		nb.bulk_us = log_uptime_us() - nb.start_us;
@@ -197,10 +196,8 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	(void)arg;
 	(void)err; /* lwIP 2.1 calls this only on success */
-	uint8_t header[HEADER_SIZE];
-	put_le(header, HEADER_MAGIC, 4);
-	put_le(header + 4, nb.rounds, 4);
-	put_le(header + 8, nb.bulk, 8);
+	uint8_t header[NETBENCH_HEADER_SIZE];
+	netbench_header_write(&(struct netbench_header){ nb.rounds, nb.bulk }, header);
 	progress();
 	nb.phase = BULK;
 	nb.start_us = log_uptime_us();
@@ -208,7 +205,7 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 		fail("tcp_write refused the header");
 		return ERR_ABRT;
 	}
-	nb.queued = HEADER_SIZE;
+	nb.queued = NETBENCH_HEADER_SIZE;
 	fill();
 	return nb.conn == pcb ? ERR_OK : ERR_ABRT;
 }
@@ -246,21 +243,23 @@ static const char *sink_take(const uint8_t *data, size_t len)
 {
 	while (len) {
 		uint64_t n, end;
-		if (nb.received < HEADER_SIZE) {
-			end = HEADER_SIZE;
+		if (nb.received < NETBENCH_HEADER_SIZE) {
+			end = NETBENCH_HEADER_SIZE;
 			n = end - nb.received < len ? end - nb.received : len;
 			memcpy(nb.header + nb.received, data, n);
 			if (nb.received + n == end) {
-				if (get_le(nb.header, 4) != HEADER_MAGIC)
-					return "not a net.bench sender";
-				nb.rounds = (uint32_t)get_le(nb.header + 4, 4);
-				nb.bulk = get_le(nb.header + 8, 8);
+				struct netbench_header h;
+				if (netbench_header_parse(nb.header, &h, nb.refused,
+							  sizeof(nb.refused)) != 0)
+					return nb.refused;
+				nb.rounds = h.rounds;
+				nb.bulk = h.bulk;
 			}
-		} else if (nb.received < HEADER_SIZE + nb.bulk) {
-			end = HEADER_SIZE + nb.bulk;
+		} else if (nb.received < NETBENCH_HEADER_SIZE + nb.bulk) {
+			end = NETBENCH_HEADER_SIZE + nb.bulk;
 			n = end - nb.received < len ? end - nb.received : len;
 		} else {
-			end = HEADER_SIZE + nb.bulk + (uint64_t)nb.rounds * PING_BYTES;
+			end = NETBENCH_HEADER_SIZE + nb.bulk + (uint64_t)nb.rounds * PING_BYTES;
 			n = end - nb.received < len ? end - nb.received : len;
 			if (n == 0)
 				return "the sender sent more than it announced";
@@ -271,7 +270,7 @@ static const char *sink_take(const uint8_t *data, size_t len)
 		nb.received += n;
 		data += n;
 		len -= n;
-		if (nb.phase == BULK && nb.received == HEADER_SIZE + nb.bulk) {
+		if (nb.phase == BULK && nb.received == NETBENCH_HEADER_SIZE + nb.bulk) {
 			nb.bulk_us = log_uptime_us() - nb.start_us;
 			nb.phase = PINGS;
 		}
@@ -299,7 +298,8 @@ static err_t sink_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
 		return ERR_ABRT;
 	}
 	tcp_recved(pcb, len);
-	if (nb.phase == PINGS && nb.received == HEADER_SIZE + nb.bulk + (uint64_t)nb.rounds * PING_BYTES)
+	if (nb.phase == PINGS &&
+	    nb.received == NETBENCH_HEADER_SIZE + nb.bulk + (uint64_t)nb.rounds * PING_BYTES)
 		return finish();
 	return ERR_OK;
 }

@@ -4,6 +4,7 @@
 
 #include "hv/lib/heap.h"
 #include "hv/core/hv_state.h"
+#include "hv/core/shell_parse.h"
 #include "hv/ft/ft.h"
 #include "hv/lib/log.h"
 #include "hv/replay/replay_check.h"
@@ -15,7 +16,6 @@
 /* The serial port has no interrupt here: how often an idle console looks. */
 #define CONSOLE_WAKE_US 5000
 
-#define LINE_MAX 96
 #define DEFAULT_CHECK_EVENTS 10000
 
 struct command {
@@ -126,42 +126,30 @@ static void cmd_help(struct hv_state *hv)
 
 void shell_execute(struct hv_state *hv, const char *line)
 {
-	while (*line == ' ')
-		line++;
-	size_t n = strlen(line);
-	while (n && line[n - 1] == ' ')
-		n--;
-	if (n == 0)
+	struct shell_word w = shell_word_of(line);
+	if (w.len == 0)
 		return;
 	for (size_t i = 0; i < NCOMMANDS; i++) {
-		if (strlen(commands[i].name) == n && memcmp(commands[i].name, line, n) == 0) {
+		if (shell_word_is(w, commands[i].name)) {
 			commands[i].run(hv);
 			return;
 		}
 	}
-	console_printf("unknown command '%.*s' (try 'help')\n", (int)n, line);
+	console_printf("unknown command '%.*s' (try 'help')\n", (int)w.len, w.start);
 }
 
 void shell_run_script(struct hv_state *hv, const char *script)
 {
-	char cmd[LINE_MAX];
-	while (*script) {
-		size_t n = strcspn(script, ";");
-		size_t copy = n < sizeof(cmd) - 1 ? n : sizeof(cmd) - 1;
-		memcpy(cmd, script, copy);
-		cmd[copy] = 0;
+	char cmd[SHELL_LINE_MAX];
+	while ((script = shell_script_next(script, cmd, sizeof(cmd))) != NULL) {
 		log_info("shell", "autorun: %s", cmd);
 		shell_execute(hv, cmd);
-		script += n;
-		if (*script == ';')
-			script++;
 	}
 }
 
 void shell_loop(struct hv_state *hv)
 {
-	char line[LINE_MAX];
-	size_t len = 0;
+	struct shell_editor ed = { .len = 0 };
 	console_printf("ftvisor> ");
 	for (;;) {
 		int c = serial_read_byte();
@@ -170,19 +158,20 @@ void shell_loop(struct hv_state *hv)
 			net_wait(CONSOLE_WAKE_US);
 			continue;
 		}
-		if (c == '\r' || c == '\n') {
+		switch (shell_editor_key(&ed, c)) {
+		case SHELL_KEY_ENTER:
 			console_printf("\n");
-			line[len] = 0;
-			shell_execute(hv, line);
-			len = 0;
+			shell_execute(hv, ed.line);
 			console_printf("ftvisor> ");
-		} else if ((c == 0x7f || c == 0x08) && len > 0) {
-			len--;
+			break;
+		case SHELL_KEY_ERASED:
 			console_printf("\b \b");
-		} else if (c >= 0x20 && c < 0x7f && len + 1 < sizeof(line)) {
-			line[len++] = (char)c;
-			char echo[2] = { (char)c, 0 };
-			console_printf("%s", echo);
+			break;
+		case SHELL_KEY_ADDED:
+			console_printf("%c", ed.line[ed.len - 1]);
+			break;
+		case SHELL_KEY_IGNORED:
+			break;
 		}
 	}
 }

@@ -139,6 +139,59 @@ static void test_refuses_damage(void **state)
 	assert_non_null(strstr(why, "claims 20 bytes"));
 }
 
+/* Physical memory that ends: 4 KiB at 0x10000, the RSDP at its start. */
+#define PHYS_BASE 0x10000u
+static uint8_t phys[4096];
+
+static const uint8_t *phys_map(void *ctx, uint64_t addr, size_t len)
+{
+	(void)ctx;
+	if (addr < PHYS_BASE || addr - PHYS_BASE > sizeof(phys) ||
+	    len > sizeof(phys) - (addr - PHYS_BASE))
+		return NULL;
+	return phys + (addr - PHYS_BASE);
+}
+
+/* An RSDP (ACPI 1.0) at 0x10000, an RSDT at 0x10020 naming one table at 'at'. */
+static void build_phys(uint32_t at, uint32_t table_len)
+{
+	memset(phys, 0, sizeof(phys));
+	memcpy(phys, "RSD PTR ", 8);
+	put32(phys + 16, PHYS_BASE + 0x20);
+	fix_checksum(phys, 20, 8);
+	header(phys + 0x20, "RSDT", 40);
+	put32(phys + 0x20 + 36, at);
+	fix_checksum(phys + 0x20, 40, 9);
+	if (at >= PHYS_BASE && at + 8 <= PHYS_BASE + sizeof(phys)) {
+		memcpy(phys + (at - PHYS_BASE), "APIC", 4);
+		put32(phys + (at - PHYS_BASE) + 4, table_len);
+	}
+}
+
+static void test_walk_stays_inside_memory(void **state)
+{
+	(void)state;
+	char why[128];
+	build_phys(PHYS_BASE + 0x100, 44);
+	fix_checksum(phys + 0x100, 44, 9);
+	assert_ptr_equal(acpi_find_table_in(phys_map, NULL, PHYS_BASE, "APIC", why, sizeof(why)),
+			 phys + 0x100);
+
+	/* A table whose length runs past the end of memory. */
+	build_phys(PHYS_BASE + sizeof(phys) - 64, 4096);
+	assert_null(acpi_find_table_in(phys_map, NULL, PHYS_BASE, "APIC", why, sizeof(why)));
+	assert_non_null(strstr(why, "claims 4096 bytes, past the end of memory"));
+
+	/* A table that starts outside memory, and an RSDP outside memory. */
+	build_phys(PHYS_BASE + sizeof(phys) - 4, 44);
+	memcpy(phys + sizeof(phys) - 4, "APIC", 4);
+	assert_null(acpi_find_table_in(phys_map, NULL, PHYS_BASE, "APIC", why, sizeof(why)));
+	assert_non_null(strstr(why, "lies outside memory"));
+	assert_null(acpi_find_table_in(phys_map, NULL, PHYS_BASE + sizeof(phys) - 10, "APIC", why,
+				       sizeof(why)));
+	assert_non_null(strstr(why, "is damaged"));
+}
+
 static void test_parses_ioapic_and_overrides(void **state)
 {
 	(void)state;
@@ -193,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_finds_madt_through_xsdt),
 		cmocka_unit_test(test_finds_table_through_rsdt),
 		cmocka_unit_test(test_refuses_damage),
+		cmocka_unit_test(test_walk_stays_inside_memory),
 		cmocka_unit_test(test_parses_ioapic_and_overrides),
 		cmocka_unit_test(test_refuses_bad_madt),
 	};
