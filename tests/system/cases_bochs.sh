@@ -95,7 +95,7 @@ bochs_replay_refuses_damaged_logs() {
 		'damaged log \(flipped bit in batch [0-9]+\) refused: .*CRC32C mismatch' \
 		'damaged log \(truncated batch in batch [0-9]+\) refused: .*have [0-9]+ of its [0-9]+ bytes' \
 		'damaged log \(reordered batches in batch [0-9]+\) refused: .*reordered, repeated or missing' \
-		'damaged log \(wrong version in batch [0-9]+\) refused: .*version 2, this reader supports only version 1' \
+		'damaged log \(wrong version in batch [0-9]+\) refused: .*version 3, this reader supports only version 2' \
 		'the record log cannot be read further .* nothing after event #[0-9]+ was replayed' \
 		'ftvisor: stopped: guest passed \(code 0\)' &&
 		expect_not "$CASE_DIR/console" 'was NOT refused'
