@@ -8,7 +8,7 @@
 const char *log_alteration_name(enum log_alteration kind)
 {
 	static const char *const names[ALTER_KIND_COUNT] = {
-		"off", "changed TSC value", "interrupt one count later", "dropped input",
+		"off", "changed TSC value", "interrupt one count earlier", "dropped input",
 		"extra input", "changed state hash",
 	};
 	return (unsigned)kind < ALTER_KIND_COUNT ? names[kind] : "?";
@@ -19,15 +19,18 @@ static int is_input(uint8_t type)
 	return type == EV_TSC || type == EV_RAND || type == EV_DEVICE;
 }
 
-/* Whether events[i] of a batch of n is one the kind applies to. */
-static int applies(enum log_alteration kind, const struct ev *events, size_t i, size_t n)
+/* Whether events[i] of a batch of n is one the kind applies to; before:
+ * the count of the event before the batch (0 for the first batch). */
+static int applies(enum log_alteration kind, const struct ev *events, size_t i, size_t n,
+		   uint64_t before)
 {
 	const struct ev *e = &events[i];
+	uint64_t prev = i ? events[i - 1].at.count : before;
 	switch (kind) {
 	case ALTER_TSC:
 		return e->type == EV_TSC;
 	case ALTER_INTR:
-		return e->type == EV_INTR && (i + 1 == n || events[i + 1].at.count > e->at.count);
+		return e->type == EV_INTR && e->at.count > prev;
 	case ALTER_DROP:
 		return is_input(e->type) && n > 1;
 	case ALTER_EXTRA:
@@ -49,7 +52,7 @@ static void alter(enum log_alteration kind, struct ev *events, size_t i, size_t 
 		events[i].value++;
 		break;
 	case ALTER_INTR:
-		events[i].at.count++;
+		events[i].at.count--;
 		break;
 	case ALTER_DROP:
 		memmove(&events[i], &events[i + 1], (*n - i - 1) * sizeof(*events));
@@ -77,6 +80,7 @@ int log_alter(const uint8_t *in, size_t len, uint8_t *out, size_t out_cap, size_
 	static struct ev events[LOG_ALTER_MAX_BATCH_EVENTS + 1];
 	size_t pos = 0, opos = 0;
 	int64_t shift = 0; /* events added (+1) or removed (-1) so far */
+	uint64_t before = 0; /* count of the last event of the batches so far */
 	int done = 0;
 
 	while (pos < len) {
@@ -95,7 +99,7 @@ int log_alter(const uint8_t *in, size_t len, uint8_t *out, size_t out_cap, size_
 		size_t n = info.nevents;
 		int here = 0;
 		for (size_t i = 0; !done && i < n; i++)
-			if (info.first_event + i >= from && applies(kind, events, i, n)) {
+			if (info.first_event + i >= from && applies(kind, events, i, n, before)) {
 				res->index = info.first_event + i;
 				alter(kind, events, i, &n, res);
 				done = here = 1;
@@ -115,6 +119,8 @@ int log_alter(const uint8_t *in, size_t len, uint8_t *out, size_t out_cap, size_
 			opos += log_encoder_finish(&e);
 			shift += (int64_t)n - (int64_t)info.nevents;
 		}
+		if (info.nevents)
+			before = info.last_count;
 		pos += info.size;
 	}
 	if (!done) {

@@ -18,7 +18,7 @@
 enum log_alteration {
 	ALTER_OFF,
 	ALTER_TSC,    /* a TSC read's value + 1 */
-	ALTER_INTR,   /* an interrupt one count later (one instruction, under the emulator) */
+	ALTER_INTR,   /* an interrupt one count earlier (one instruction, under the emulator) */
 	ALTER_DROP,   /* an input (TSC, RAND or DEVICE) removed */
 	ALTER_EXTRA,  /* an input given twice: a copy right after it */
 	ALTER_HASH,   /* a state hash's value with its lowest bit flipped */
@@ -40,7 +40,7 @@ struct log_alter_result {
 /*
  * Writes to out[0..out_cap) the log in[0..len) with the first event of the
  * kind's type at or after index 'from' altered (an interrupt only where the
- * next event of its batch comes at a later count, so that the log stays in
+ * event before it comes at an earlier count, so that the log stays in
  * order; a dropped input only in a batch of two events or more). Sets
  * *out_len and *res and returns 0; or returns -1 with why[] saying what:
  * a batch that does not decode, no such event, or no room in out (len +

@@ -55,7 +55,7 @@ UNIT_SRCS_irq_route    := drivers/irq_route.c arch/x86_64/acpi.c
 # fake VMCS, the fake host (TSC, RDRAND, interrupts, VM entry), the console.
 UNIT_FAKES := tests/unit/fakes/fake_vmcs.c tests/unit/fakes/fake_host.c \
 	tests/unit/fakes/fake_serial.c tests/unit/support/panic_stub.c
-UNIT_GLUE := hv/replay/nondet.c hv/replay/state_hash.c hv/vmx/guest_state.c hv/lib/hash64.c \
+UNIT_GLUE := hv/replay/nondet.c hv/eventlog/log_alter.c hv/replay/state_hash.c hv/vmx/guest_state.c hv/lib/hash64.c \
 	hv/devices/vlapic.c hv/devices/vuart.c hv/vmx/vcpu.c hv/eventlog/event_log.c \
 	hv/eventlog/log_codec.c hv/lib/crc32c.c hv/lib/log.c hv/lib/log_format.c \
 	hv/lib/stop_name.c tests/unit/support/event_log_check.c tests/unit/support/random_event.c \
