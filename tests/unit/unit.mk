@@ -61,6 +61,8 @@ UNIT_GLUE := hv/replay/nondet.c hv/eventlog/log_alter.c hv/replay/state_hash.c h
 	hv/lib/stop_name.c tests/unit/support/event_log_check.c tests/unit/support/random_event.c \
 	$(UNIT_FAKES)
 UNIT_SRCS_nondet       := $(UNIT_GLUE)
+UNIT_SRCS_execpoint_pmu := hv/replay/execpoint_pmu.c hv/replay/pmu_stepper.c \
+	tests/unit/fakes/fake_pmu.c $(UNIT_GLUE)
 
 UNIT_MODULES := config memmap pagetable ept vmx_caps vlapic vuart log_format \
 	cpuid_policy guest_image crc32c log_codec
@@ -74,7 +76,7 @@ UNIT_MODULES += pci desc_ring e1000_mac frame_demux
 UNIT_MODULES += ft_proto
 UNIT_MODULES += synth_log bench_stats
 UNIT_MODULES += acpi irq_route
-UNIT_MODULES += nondet
+UNIT_MODULES += nondet execpoint_pmu
 UNIT_BINS := $(UNIT_MODULES:%=$(UNIT_DIR)/test_%)
 
 # Objects of one test: its own file and the module sources it names.
