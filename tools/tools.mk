@@ -11,8 +11,9 @@ TOOLS_CC     := gcc
 TOOLS_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I.
 
 FTVLOG := $(TOOLS_DIR)/ftvlog
-FTVLOG_SRCS := tools/ftvlog.c hv/eventlog/log_codec.c hv/lib/crc32c.c hv/lib/base64.c
-FTVLOG_HDRS := hv/eventlog/log_codec.h hv/lib/crc32c.h hv/eventlog/event.h hv/lib/base64.h
+FTVLOG_SRCS := tools/ftvlog.c hv/eventlog/log_codec.c hv/eventlog/log_diff.c hv/lib/crc32c.c \
+	hv/lib/base64.c
+FTVLOG_HDRS := hv/eventlog/log_codec.h hv/eventlog/log_diff.h hv/lib/crc32c.h hv/eventlog/event.h hv/lib/base64.h
 
 .PHONY: tools
 tools: $(FTVLOG)

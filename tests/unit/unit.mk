@@ -33,6 +33,7 @@ UNIT_SRCS_execpoint_timer := hv/replay/execpoint_timer.c
 UNIT_SRCS_hash64       := hv/lib/hash64.c
 UNIT_SRCS_base64       := hv/lib/base64.c
 UNIT_SRCS_log_corrupt  := hv/eventlog/log_corrupt.c hv/eventlog/log_codec.c hv/lib/crc32c.c
+UNIT_SRCS_log_diff     := hv/eventlog/log_diff.c
 UNIT_SRCS_log_alter    := hv/eventlog/log_alter.c hv/eventlog/log_codec.c hv/lib/crc32c.c \
 	tests/unit/support/random_event.c
 # Helpers shared by the tests of the record log (random events, checks, a panic() stub).
@@ -70,7 +71,7 @@ UNIT_MODULES += pmu_stepper
 UNIT_MODULES += execpoint_timer
 UNIT_MODULES += hash64
 UNIT_MODULES += base64
-UNIT_MODULES += log_corrupt log_alter
+UNIT_MODULES += log_corrupt log_alter log_diff
 UNIT_MODULES += event_log event_log_ring ft_policy
 UNIT_MODULES += pci desc_ring e1000_mac frame_demux
 UNIT_MODULES += ft_proto
