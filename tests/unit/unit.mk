@@ -62,6 +62,9 @@ UNIT_GLUE := hv/replay/nondet.c hv/eventlog/log_alter.c hv/replay/state_hash.c h
 	hv/lib/stop_name.c tests/unit/support/event_log_check.c tests/unit/support/random_event.c \
 	$(UNIT_FAKES)
 UNIT_SRCS_nondet       := $(UNIT_GLUE)
+UNIT_SRCS_vmexit       := hv/core/vmexit.c hv/core/exit_cpu.c hv/core/exit_io.c hv/core/exit_msr.c \
+	hv/core/exit_time.c hv/core/exit_events.c hv/vmx/vcpu_reset.c hv/devices/vrtc.c \
+	hv/devices/cpuid_policy.c $(UNIT_GLUE)
 UNIT_SRCS_execpoint_pmu := hv/replay/execpoint_pmu.c hv/replay/pmu_stepper.c \
 	tests/unit/fakes/fake_pmu.c $(UNIT_GLUE)
 
@@ -77,7 +80,7 @@ UNIT_MODULES += pci desc_ring e1000_mac frame_demux
 UNIT_MODULES += ft_proto
 UNIT_MODULES += synth_log bench_stats
 UNIT_MODULES += acpi irq_route
-UNIT_MODULES += nondet execpoint_pmu
+UNIT_MODULES += nondet execpoint_pmu vmexit
 UNIT_BINS := $(UNIT_MODULES:%=$(UNIT_DIR)/test_%)
 
 # Objects of one test: its own file and the module sources it names.
