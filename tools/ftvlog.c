@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "hv/eventlog/log_codec.h"
+#include "hv/eventlog/log_diff.h"
 #include "tools/log_extract.h"
 
 #define EXIT_DIFFERENT 1
@@ -264,24 +265,6 @@ static int cmd_stats(const char *path)
 
 /* ---- diff ---- */
 
-static int same_event(const struct ev *a, const struct ev *b)
-{
-	return a->type == b->type && a->flag == b->flag && a->key == b->key &&
-	       a->value == b->value && a->at.count == b->at.count && a->at.rip == b->at.rip &&
-	       a->at.rcx == b->at.rcx;
-}
-
-/* The index of the first event where a and b differ, or the shorter
- * length when one is a prefix of the other. */
-static size_t first_difference(const struct ev *a, size_t na, const struct ev *b, size_t nb)
-{
-	size_t n = na < nb ? na : nb;
-	for (size_t i = 0; i < n; i++)
-		if (!same_event(&a[i], &b[i]))
-			return i;
-	return n;
-}
-
 static void print_event(const char *label, const struct ev *ev, size_t index)
 {
 	char line[200];
@@ -299,7 +282,7 @@ static int cmd_diff(const char *path_a, const char *path_b)
 		decoded_free(&b);
 		return EXIT_ERROR;
 	}
-	size_t i = first_difference(a.events, a.nevents, b.events, b.nevents);
+	size_t i = log_first_difference(a.events, a.nevents, b.events, b.nevents);
 	int status = EXIT_DIFFERENT;
 	if (i < a.nevents && i < b.nevents) {
 		printf("logs differ at event #%zu:\n", i);

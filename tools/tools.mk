@@ -11,9 +11,10 @@ TOOLS_CC     := gcc
 TOOLS_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I.
 
 FTVLOG := $(TOOLS_DIR)/ftvlog
-FTVLOG_SRCS := tools/ftvlog.c tools/log_extract.c hv/eventlog/log_codec.c hv/lib/crc32c.c hv/lib/base64.c
-FTVLOG_HDRS := tools/log_extract.h hv/eventlog/log_dump.h hv/eventlog/log_codec.h hv/lib/crc32c.h \
-	hv/eventlog/event.h hv/lib/base64.h
+FTVLOG_SRCS := tools/ftvlog.c tools/log_extract.c hv/eventlog/log_codec.c hv/eventlog/log_diff.c \
+	hv/lib/crc32c.c hv/lib/base64.c
+FTVLOG_HDRS := tools/log_extract.h hv/eventlog/log_dump.h hv/eventlog/log_codec.h \
+	hv/eventlog/log_diff.h hv/lib/crc32c.h hv/eventlog/event.h hv/lib/base64.h
 
 .PHONY: tools
 tools: $(FTVLOG)

@@ -8,6 +8,9 @@ struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
 };
 
+#define CPUID_1_ECX_RDRAND (1u << 30)
+#define CPUID_7_EBX_RDSEED (1u << 18)
+
 static inline struct cpuid_regs cpu_cpuid(uint32_t leaf, uint32_t subleaf)
 {
 	struct cpuid_regs r;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/segments.h"
@@ -164,6 +165,18 @@ static struct vcpu *create_vcpu(uint64_t ram_size)
 	return v;
 }
 
+/* Record and replay need every input at the choke point; says why not. */
+static int can_record(const struct hv_state *hv, const char *what)
+{
+	char why[VMX_PLAN_ERROR_MAX];
+	int rdseed = cpu_cpuid(0, 0).eax >= 7 && (cpu_cpuid(7, 0).ebx & CPUID_7_EBX_RDSEED);
+	int rdrand = (cpu_cpuid(1, 0).ecx & CPUID_1_ECX_RDRAND) != 0;
+	if (vmx_plan_can_record(&hv->plan, rdrand, rdseed, why, sizeof(why)) == 0)
+		return 1;
+	log_error("replay", "%s refused: the VMX controls %s are missing", what, why);
+	return 0;
+}
+
 /* A plain run has no FT role, but the server stays reachable: frames that
  * interrupted the guest, and lwIP's timers, are served between entries. */
 #define PLAIN_RUN_POLL_US 10000
@@ -230,8 +243,11 @@ void hv_main(struct boot_info *bi)
 	hv.vcpu = create_vcpu(ram_size);
 	if (hv.config.replay_check) {
 		struct replay_check_options opt = { hv.config.replay_check, hv.config.replay_bench,
-						     hv.config.replay_dump, hv.config.replay_corrupt };
-		int ok = hv.exact_points ? replay_check(&hv, &opt) : -1;
+						     hv.config.replay_dump, hv.config.replay_corrupt,
+						     (int)hv.config.replay_alter,
+						     hv.config.replay_alter_event };
+		int ok = hv.exact_points && can_record(&hv, "replay.check") ? replay_check(&hv, &opt)
+									     : -1;
 		if (!hv.exact_points)
 			log_error("replay", "replay.check needs an exact execution-point counter");
 		if (hv.config.on_stop == STOP_ACTION_POWEROFF)
@@ -244,6 +260,8 @@ void hv_main(struct boot_info *bi)
 			log_error("ft", "ft.role needs an exact execution-point counter");
 			hv_stop(STOP_VMX_SETUP);
 		}
+		if (!can_record(&hv, "ft.role"))
+			hv_stop(STOP_VMX_SETUP);
 		ft_run(&hv);
 		if (hv.config.on_stop == STOP_ACTION_POWEROFF)
 			hv_stop(hv.vcpu->stop_code == STOP_REPLAY_END ? STOP_GUEST_PASSED

@@ -78,7 +78,7 @@ static void cmd_replay_check(struct hv_state *hv)
 		return;
 	}
 	struct replay_check_options opt = {
-		hv->config.replay_check ? hv->config.replay_check : DEFAULT_CHECK_EVENTS, 0, 0, 0
+		.events = hv->config.replay_check ? hv->config.replay_check : DEFAULT_CHECK_EVENTS,
 	};
 	replay_check(hv, &opt);
 }

@@ -139,9 +139,10 @@ static size_t encode_event(const struct log_encoder *e, const struct ev *ev, uin
 	n += put_varint(out + n, ev->at.count - e->prev.at.count);
 	n += put_varint(out + n, zigzag(ev->at.rip - e->prev.at.rip));
 
+	if (ev_point_is_exact(ev->type))
+		n += put_varint(out + n, ev->at.rcx);
 	switch (ev->type) {
 	case EV_INTR:
-		n += put_varint(out + n, ev->at.rcx);
 		out[n++] = (uint8_t)ev->key;
 		break;
 	case EV_TSC:
@@ -328,9 +329,10 @@ static void decode_event(struct cursor *c, struct decode_bases *b, struct ev *ev
 	ev->at.count = b->count + dcount;
 	ev->at.rip = b->rip + drip;
 
+	if (ev_point_is_exact(ev->type))
+		ev->at.rcx = get_varint(c);
 	switch (ev->type) {
 	case EV_INTR:
-		ev->at.rcx = get_varint(c);
 		ev->key = get_byte(c);
 		break;
 	case EV_TSC:
@@ -548,6 +550,11 @@ const char *log_error_name(enum log_error err)
 	return "unknown error";
 }
 
+int ev_point_is_exact(unsigned type)
+{
+	return type == EV_INTR || type == EV_HASH || type == EV_MEMHASH || type == EV_STOP;
+}
+
 const char *ev_type_name(unsigned type)
 {
 	static const char *const names[EV_TYPE_COUNT] = {
@@ -614,7 +621,7 @@ int ev_describe(const struct ev *ev, uint64_t index, char *buf, size_t size)
 {
 	char fields[96];
 	describe_fields(ev, fields, sizeof(fields));
-	if (ev->type == EV_INTR)
+	if (ev_point_is_exact(ev->type))
 		return snprintf(buf, size, "#%llu %s %s at count %llu rip 0x%llx rcx 0x%llx",
 				(unsigned long long)index, ev_type_name(ev->type), fields,
 				(unsigned long long)ev->at.count, (unsigned long long)ev->at.rip,

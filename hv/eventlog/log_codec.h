@@ -7,7 +7,7 @@
  *
  * Batch header, 40 bytes, little-endian:
  *    0 u32 magic "FTVL"          16 u64 global index of the first event
- *    4 u16 version (1)           24 u32 number of events
+ *    4 u16 version (2)           24 u32 number of events
  *    6 u16 header size (40)      28 u32 payload length in bytes
  *    8 u64 batch sequence number 32 u32 CRC32C of header (this field 0) + payload
  *                                36 u32 reserved, 0
@@ -23,9 +23,14 @@
  *   EV_TSC      varint zigzag(value - previous EV_TSC value)
  *   EV_RAND     value: 8 bytes when its varint would take 8 or more, else varint
  *   EV_DEVICE   varint key (32 bits), varint value
- *   EV_HASH     8 bytes value
- *   EV_MEMHASH  8 bytes value
- *   EV_STOP     varint key (32 bits), varint value
+ *   EV_HASH     varint at.rcx, 8 bytes value
+ *   EV_MEMHASH  varint at.rcx, 8 bytes value
+ *   EV_STOP     varint at.rcx, varint key (32 bits), varint value
+ *
+ * RCX is part of the point of the exact events (interrupts, hashes, the
+ * stop), which replay must meet at the same iteration of a REP string
+ * instruction. Inputs are met in log order when the guest exits for them,
+ * so their RCX is not stored (version 1 stored it for interrupts only).
  *
  * Varints are unsigned LEB128, at most 10 bytes. The encoding is canonical:
  * the decoder refuses anything the encoder would not write (overlong
@@ -40,11 +45,11 @@
 
 #include "hv/eventlog/event.h"
 
-#define LOG_VERSION 1
+#define LOG_VERSION 2
 #define LOG_BATCH_HEADER_SIZE 40
-/* Tag, two 10-byte varints, and the largest tail: a 5-byte key and a
- * 10-byte value (EV_DEVICE, EV_STOP). */
-#define LOG_EVENT_MAX_SIZE 36
+/* Tag, two 10-byte varints, and the largest tail: a 10-byte RCX, a 5-byte
+ * key and a 10-byte value (EV_STOP). */
+#define LOG_EVENT_MAX_SIZE 46
 /* Tag and two one-byte varints: lets a header's event count be checked
  * against its payload length before anything is decoded. */
 #define LOG_EVENT_MIN_SIZE 3
@@ -69,8 +74,8 @@ void log_encoder_start(struct log_encoder *e, uint8_t *buf, size_t cap, uint64_t
 		       uint64_t first_event);
 /* NULL if the event can follow the batch so far, or why not: an unknown
  * type, a count before the previous event's, a key, flag or value out of
- * range or set where the type stores none. at.rcx is only stored for
- * EV_INTR and is dropped, not refused, for the other types. */
+ * range or set where the type stores none. at.rcx is only stored for the
+ * exact events (ev_point_is_exact) and is dropped, not refused, for inputs. */
 const char *log_encoder_check(const struct log_encoder *e, const struct ev *ev);
 /* LOG_ADD_FULL: the event does not fit, finish this batch and add it to the
  * next one. LOG_ADD_INVALID: log_encoder_check refused it. */
@@ -121,10 +126,15 @@ enum log_error log_reader_next(struct log_reader *r, const uint8_t *data, size_t
 			       struct log_batch_info *info, struct ev *out, size_t max,
 			       char *why, size_t why_size);
 
+/* 1 for the events replay must meet at their whole point, RCX included
+ * (interrupts, hashes, the stop); 0 for inputs, met when the guest exits. */
+int ev_point_is_exact(unsigned type);
+
 const char *log_error_name(enum log_error err);
 const char *ev_type_name(unsigned type);
 /* One line, no newline: "#1234 INTR vector 0x40 at count 200000 rip
- * 0x100abc rcx 0x0". Returns what snprintf returns. */
+ * 0x100abc rcx 0x0" (rcx for the exact events only). Returns what
+ * snprintf returns. */
 int ev_describe(const struct ev *ev, uint64_t index, char *buf, size_t size);
 
 #endif

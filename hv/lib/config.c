@@ -20,6 +20,8 @@ static const char *const yes_no[] = { "no", "yes", NULL };
 static const char *const ft_roles[] = { "none", "primary", "backup", NULL };
 static const char *const net_benches[] = { "off", "sink", "send", NULL };
 static const char *const net_irqs[] = { "auto", "off", NULL };
+/* In the order of enum log_alteration (hv/eventlog/log_alter.h). */
+static const char *const alterations[] = { "off", "tsc", "intr", "drop", "extra", "hash", NULL };
 
 #define OFF(field) offsetof(struct ftv_config, field)
 
@@ -50,6 +52,11 @@ static const struct config_key config_keys[] = {
 	  "print the record log on the console for tools/ftvlog" },
 	{ "replay.corrupt", KEY_CHOICE, OFF(replay_corrupt), 0, 0, yes_no,
 	  "after the self-check, replay damaged copies of the log (each must be refused)" },
+	{ "replay.alter", KEY_CHOICE, OFF(replay_alter), 0, 0, alterations,
+	  "after the self-check, replay a copy of the log with one event's content altered "
+	  "(off, tsc, intr, drop, extra, hash): replay must diverge there" },
+	{ "replay.alter_event", KEY_NUMBER, OFF(replay_alter_event), 0, 1000000000000ull, NULL,
+	  "replay.alter changes the first event of its kind from this index on" },
 	{ "net.ip", KEY_IPV4, OFF(net_ip), 0, 0, NULL, "this server's IPv4 address" },
 	{ "net.netmask", KEY_IPV4, OFF(net_netmask), 0, 0, NULL, "IPv4 netmask" },
 	{ "net.gateway", KEY_IPV4, OFF(net_gateway), 0, 0, NULL, "IPv4 default gateway" },

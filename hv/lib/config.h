@@ -37,6 +37,8 @@ struct ftv_config {
 	uint32_t replay_bench;        /* also time the same run without recording */
 	uint32_t replay_dump;         /* print the record log on the console (base64) */
 	uint32_t replay_corrupt;      /* then replay damaged copies of the log: each must be refused */
+	uint32_t replay_alter;        /* then replay a copy with one event altered (enum log_alteration) */
+	uint64_t replay_alter_event;  /* the first event that alteration may pick */
 
 	/* networking (IPv4 addresses in host byte order; 0 = unset) */
 	uint32_t net_ip, net_netmask, net_gateway;

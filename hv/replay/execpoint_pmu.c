@@ -98,16 +98,17 @@ static void set_mtf(struct vcpu *v, int on)
 	v->pmu.mtf = on;
 }
 
-static void arm(struct execpoint_pmu_state *p, uint64_t branches)
+/* Makes PMC0 overflow 'branches' from now, when the count reaches 'at'. */
+static void arm(struct execpoint_pmu_state *p, uint64_t at, uint64_t branches)
 {
 	/* After an unrelated exit the overflow point is often unchanged, and
 	 * the counter, counting in step with the count, already holds it. */
-	if (p->stepper.armed_at == p->hw_armed_at)
+	if (at == p->hw_armed_at)
 		return;
 	uint64_t value = pmu_counter_arm_value(branches, p->info.width);
 	pmu_write(value);
 	p->hw_last = value;
-	p->hw_armed_at = p->stepper.armed_at;
+	p->hw_armed_at = at;
 }
 
 static int same_point(const struct exec_point *a, const struct exec_point *b)
@@ -154,8 +155,9 @@ static void pmu_prepare_entry(struct vcpu *v, const struct exec_point *stop_at, 
 		/* Only a bound: overflow one branch past the point, no stepping.
 		 * If it fires, the engine sees a count past the input it awaits. */
 		uint64_t left = stop_at->count >= v->point.count ? stop_at->count - v->point.count : 0;
+		uint64_t n = left + 1 < PMU_MAX_ARM ? left + 1 : PMU_MAX_ARM;
 		p->pursuing = 0;
-		arm(p, left + 1 < PMU_MAX_ARM ? left + 1 : PMU_MAX_ARM);
+		arm(p, v->point.count + n, n);
 	} else {
 		if (!p->pursuing || !same_point(&p->stepper.target, stop_at)) {
 			struct pmu_stepper_limits lim = { p->skid, PMU_MAX_ARM, PMU_MAX_STEPS,
@@ -167,7 +169,7 @@ static void pmu_prepare_entry(struct vcpu *v, const struct exec_point *stop_at, 
 		uint64_t n = 0;
 		switch (pmu_stepper_next(&p->stepper, &v->point, &n)) {
 		case PMU_ARM:
-			arm(p, n);
+			arm(p, p->stepper.armed_at, n);
 			break;
 		case PMU_STEP:
 			step = 1;

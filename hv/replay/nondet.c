@@ -73,9 +73,18 @@ static void diverge(struct vcpu *v, const struct ev *want, const char *doing)
 		  (unsigned long long)v->point.count, (unsigned long long)v->point.rip, doing, expected);
 }
 
-static int same_point(const struct exec_point *a, const struct exec_point *b, int with_rcx)
+/*
+ * Whether the guest is at event e's point. Exact events (interrupts, hashes,
+ * the stop) need the whole point: with a branch counter every iteration of
+ * a REP string instruction has the same count and RIP, and only RCX tells
+ * them apart. An input needs only count and RIP: the guest exits for it by
+ * itself, and the log's order says which of several reads at one point it
+ * is (the log does not store an input's RCX: a varint on every TSC read).
+ */
+static int at_event_point(const struct ev *e, const struct exec_point *p)
 {
-	return a->count == b->count && a->rip == b->rip && (!with_rcx || a->rcx == b->rcx);
+	return e->at.count == p->count && e->at.rip == p->rip &&
+	       (!ev_point_is_exact(e->type) || e->at.rcx == p->rcx);
 }
 
 /* The next event must be this synchronous input, here; returns it or NULL
@@ -83,7 +92,7 @@ static int same_point(const struct exec_point *a, const struct exec_point *b, in
 static const struct ev *expect_input(struct vcpu *v, uint8_t type, uint32_t key, const char *doing)
 {
 	const struct ev *e = event_log_peek(v->nd->log);
-	if (!e || e->type != type || e->key != key || !same_point(&e->at, &v->point, 0)) {
+	if (!e || e->type != type || e->key != key || !at_event_point(e, &v->point)) {
 		diverge(v, e, doing);
 		return NULL;
 	}
@@ -293,7 +302,7 @@ static int replay_events_here(struct vcpu *v, int event_busy)
 			diverge(v, e, "ran past the point of the next event");
 			return 1;
 		}
-		if (!same_point(&e->at, &v->point, e->type == EV_INTR))
+		if (!at_event_point(e, &v->point))
 			return 0;
 		switch (e->type) {
 		case EV_INTR:
@@ -334,10 +343,9 @@ static void before_entry_replay(struct vcpu *v, int event_busy)
 	const struct ev *next = event_log_peek(v->nd->log);
 	/* Interrupts and hashes belong exactly at their point; an input is
 	 * met when the guest exits for it, so a bound is enough. */
-	int exact = next->type == EV_INTR || next->type == EV_HASH || next->type == EV_MEMHASH ||
-		    next->type == EV_STOP;
+	int exact = ev_point_is_exact(next->type);
 	/* At an input's own point, the next instruction is the input: run freely. */
-	const struct exec_point *stop_at = !exact && same_point(&next->at, &v->point, 0) ? NULL
+	const struct exec_point *stop_at = !exact && at_event_point(next, &v->point) ? NULL
 										 : &next->at;
 	v->ep->prepare_entry(v, stop_at, exact, (uint32_t)v->timer_slice);
 }
@@ -369,7 +377,7 @@ void nd_guest_stopped(struct vcpu *v)
 	enum ftv_stop code = v->stop_code;
 	v->state = VCPU_RUNNING;
 	const struct ev *e;
-	while ((e = event_log_peek(nd->log)) != NULL && same_point(&e->at, &v->point, 0) &&
+	while ((e = event_log_peek(nd->log)) != NULL && at_event_point(e, &v->point) &&
 	       (e->type == EV_HASH || e->type == EV_MEMHASH)) {
 		if (check_hash(v, e) != 0)
 			return;
@@ -377,7 +385,7 @@ void nd_guest_stopped(struct vcpu *v)
 		event_log_pop(nd->log);
 	}
 	e = event_log_peek(nd->log);
-	if (!e || e->type != EV_STOP || e->key != (uint32_t)code || !same_point(&e->at, &v->point, 0)) {
+	if (!e || e->type != EV_STOP || e->key != (uint32_t)code || !at_event_point(e, &v->point)) {
 		char doing[96];
 		snprintf(doing, sizeof(doing), "stopped (%s)", stop_name(code));
 		diverge(v, e, doing);

@@ -8,6 +8,7 @@
 #include "hv/core/hv_state.h"
 #include "hv/lib/log.h"
 #include "hv/eventlog/log_codec.h"
+#include "hv/eventlog/log_alter.h"
 #include "hv/eventlog/log_corrupt.h"
 #include "hv/eventlog/log_dump.h"
 #include "hv/lib/memmap.h"
@@ -145,6 +146,56 @@ static int replay_damaged_logs(struct vcpu *v, struct vcpu_snapshot *snap)
 	return failures ? -1 : 0;
 }
 
+/*
+ * Replays a copy of the log with one event's content altered and its
+ * batches encoded again, with right CRCs: the decoder has nothing to
+ * refuse, so only the replay engine can notice, and it must diverge at
+ * that event (or at the first hash after it, where only the guest's state
+ * shows the change), naming it.
+ */
+static int replay_altered_log(struct vcpu *v, struct vcpu_snapshot *snap,
+			      enum log_alteration kind, uint64_t from)
+{
+	struct event_log *log = v->nd->log;
+	size_t len, out_len = 0;
+	const uint8_t *recorded = whole_log(log, &len);
+	size_t cap = len + LOG_EVENT_MAX_SIZE + 16;
+	uint8_t *good = malloc(len), *altered = malloc(cap);
+	int rc = -1;
+	if (!good || !altered) {
+		log_error("replay", "out of heap for an altered copy of the log");
+		goto out;
+	}
+	memcpy(good, recorded, len);
+	struct log_alter_result res;
+	char why[192], before[160], after[160];
+	if (log_alter(good, len, altered, cap, &out_len, kind, from, &res, why, sizeof(why)) != 0) {
+		log_error("replay", "cannot alter the log (%s): %s", log_alteration_name(kind), why);
+		goto out;
+	}
+	ev_describe(&res.before, res.index, before, sizeof(before));
+	ev_describe(&res.after, kind == ALTER_EXTRA ? res.index + 1 : res.index, after, sizeof(after));
+	log_info("replay", "altered log (%s): %s; now %s", log_alteration_name(kind), before,
+		 kind == ALTER_DROP ? "gone" : after);
+	restore_log(log, altered, out_len);
+	snapshot_restore(v, snap);
+	event_log_rewind(log);
+	run(v, ND_REPLAY, "altered");
+	int caught = v->stop_code == STOP_DIVERGED && !event_log_error(log)[0];
+	if (caught)
+		log_info("replay", "altered log (%s at event #%llu) diverged: %s",
+			 log_alteration_name(kind), (unsigned long long)res.index, v->stop_reason);
+	else
+		log_error("replay", "altered log (%s at event #%llu) was NOT caught: %s",
+			  log_alteration_name(kind), (unsigned long long)res.index, v->stop_reason);
+	rc = caught ? 0 : -1;
+	restore_log(log, good, len);
+out:
+	free(good);
+	free(altered);
+	return rc;
+}
+
 int replay_check(struct hv_state *hv, const struct replay_check_options *opt)
 {
 	struct vcpu *v = hv->vcpu;
@@ -217,7 +268,11 @@ int replay_check(struct hv_state *hv, const struct replay_check_options *opt)
 			   "recorded points, %llu state hashes and %llu memory hashes matched",
 		 (unsigned long long)v->nd->events, (unsigned long long)v->nd->interrupts,
 		 (unsigned long long)v->nd->hashes, (unsigned long long)v->nd->memhashes);
+	int rc = 0;
 	if (opt->corrupt)
-		return replay_damaged_logs(v, &snap);
-	return 0;
+		rc = replay_damaged_logs(v, &snap);
+	if (opt->alter && replay_altered_log(v, &snap, (enum log_alteration)opt->alter,
+					     opt->alter_event) != 0)
+		rc = -1;
+	return rc;
 }

@@ -17,6 +17,9 @@ struct replay_check_options {
 	int bench;           /* first run the same guest unrecorded, and compare */
 	int dump;            /* print the log on the console */
 	int corrupt;         /* then replay damaged copies of the log: each must be refused */
+	int alter;           /* then replay a copy with one event altered (enum log_alteration;
+			      * 0: off): replay must diverge */
+	uint64_t alter_event; /* the first event the alteration may pick */
 };
 
 int replay_check(struct hv_state *hv, const struct replay_check_options *opt);

@@ -112,6 +112,21 @@ static void why_add(struct why_buf *w, const char *what, const char *detail)
 	w->count++;
 }
 
+int vmx_plan_can_record(const struct vmx_plan *plan, int cpu_rdrand, int cpu_rdseed, char *why,
+			size_t why_size)
+{
+	struct why_buf w = { why, why_size, 0, 0 };
+	if (why && why_size)
+		why[0] = 0;
+	if (cpu_rdrand && !plan->rdrand_exiting)
+		why_add(&w, "RDRAND exiting", "the CPU has RDRAND: the guest would read live random "
+					      "numbers that no log holds");
+	if (cpu_rdseed && !plan->rdseed_exiting)
+		why_add(&w, "RDSEED exiting", "the CPU has RDSEED: the guest would read live random "
+					      "numbers that no log holds");
+	return w.count ? -1 : 0;
+}
+
 int vmx_plan_make(const struct vmx_caps *caps, struct vmx_plan *plan, char *why, size_t why_size)
 {
 	struct why_buf w = { why, why_size, 0, 0 };

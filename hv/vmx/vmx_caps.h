@@ -53,6 +53,13 @@ struct vmx_plan {
 /* 0 and a plan, or -1 and a sentence naming every missing feature. */
 int vmx_plan_make(const struct vmx_caps *caps, struct vmx_plan *plan, char *why, size_t why_size);
 
+/* Whether the guest's random numbers can be recorded and replayed: only if
+ * RDRAND and RDSEED exit, since hiding them in CPUID does not stop a guest
+ * from executing them. cpu_rdrand, cpu_rdseed: the CPU has the instruction.
+ * 0, or -1 and why[] names each missing control. */
+int vmx_plan_can_record(const struct vmx_plan *plan, int cpu_rdrand, int cpu_rdseed, char *why,
+			size_t why_size);
+
 /* The value a control field must have: wanted bits, plus the bits the CPU
  * forces to 1, minus nothing (callers check *missing). */
 uint32_t vmx_adjust(uint64_t cap_msr, uint32_t wanted, uint32_t *missing);

@@ -84,7 +84,8 @@ static void fix_checksums(struct image *m)
 	int v2 = r[15] >= 2 && m->len >= 36;
 	if (v2)
 		fix_sum(r, 36, 32);
-	uint8_t *root = fix_table(m, v2 ? rd64(r + 24) : rd32(r + 16));
+	uint64_t root_addr = v2 ? rd64(r + 24) : rd32(r + 16);
+	uint8_t *root = fix_table(m, root_addr);
 	if (!root)
 		return;
 	size_t entry = v2 ? 8 : 4, n = (rd32(root + 4) - SDT_HEADER) / entry;
@@ -92,8 +93,9 @@ static void fix_checksums(struct image *m)
 		const uint8_t *p = root + SDT_HEADER + i * entry;
 		fix_table(m, entry == 8 ? rd64(p) : rd32(p));
 	}
-	/* The root table may have been one of its own entries: fix it last. */
-	fix_sum(root, rd32(root + 4), 9);
+	/* The root table may overlap the tables it lists (even its own length
+	 * may have changed): check it against the image again and fix it last. */
+	fix_table(m, root_addr);
 }
 
 /* Whether a root table the RSDP names (RSDT or XSDT) lists 'addr'. */

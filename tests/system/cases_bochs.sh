@@ -95,10 +95,31 @@ bochs_replay_refuses_damaged_logs() {
 		'damaged log \(flipped bit in batch [0-9]+\) refused: .*CRC32C mismatch' \
 		'damaged log \(truncated batch in batch [0-9]+\) refused: .*have [0-9]+ of its [0-9]+ bytes' \
 		'damaged log \(reordered batches in batch [0-9]+\) refused: .*reordered, repeated or missing' \
-		'damaged log \(wrong version in batch [0-9]+\) refused: .*version 2, this reader supports only version 1' \
+		'damaged log \(wrong version in batch [0-9]+\) refused: .*version 3, this reader supports only version 2' \
 		'the record log cannot be read further .* nothing after event #[0-9]+ was replayed' \
 		'ftvisor: stopped: guest passed \(code 0\)' &&
 		expect_not "$CASE_DIR/console" 'was NOT refused'
+}
+
+# A log whose content is wrong but whose CRCs are right (one interrupt moved
+# one instruction earlier, the batches encoded again) passes the decoder:
+# replay itself must stop with "replay diverged", naming the moved interrupt
+# (its point is never reached) or, when the guest spins in place there (a
+# jmp-to-self waiting for the interrupt: same RIP and RCX one count earlier),
+# the event right after it, where the interrupt taken early shows.
+bochs_replay_diverges_on_altered_log() {
+	boot_bochs_self_check "test=replay ticks=300" "replay.alter = intr" "replay.alter_event = 200"
+	expect "$CASE_DIR/console" \
+		'self-check PASSED' \
+		'altered log \(interrupt one count earlier\): #[0-9]+ INTR vector' \
+		'ftvisor: stopped: guest passed \(code 0\)' || return 1
+	expect_not "$CASE_DIR/console" 'was NOT caught' 'cannot be read further' || return 1
+	local n
+	n=$(tr -d '\r' <"$CASE_DIR/console" |
+		sed -n 's/.*altered log (interrupt one count earlier): #\([0-9]*\) INTR.*/\1/p')
+	[ "${n:-0}" -ge 200 ] || { echo "altered event #${n:-?}, want one from #200 on"; return 1; }
+	expect "$CASE_DIR/console" \
+		"altered log \\(interrupt one count earlier at event #$n\\) diverged: replay diverged at count [0-9]+ rip 0x[0-9a-f]+: .*the log has #($n INTR|$((n + 1)) )"
 }
 
 # The log leaves the machine on the console and the host tool reads it.

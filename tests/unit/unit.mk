@@ -35,6 +35,9 @@ UNIT_SRCS_hash64       := hv/lib/hash64.c
 UNIT_SRCS_base64       := hv/lib/base64.c
 UNIT_SRCS_log_extract  := tools/log_extract.c hv/lib/base64.c
 UNIT_SRCS_log_corrupt  := hv/eventlog/log_corrupt.c hv/eventlog/log_codec.c hv/lib/crc32c.c
+UNIT_SRCS_log_diff     := hv/eventlog/log_diff.c
+UNIT_SRCS_log_alter    := hv/eventlog/log_alter.c hv/eventlog/log_codec.c hv/lib/crc32c.c \
+	tests/unit/support/random_event.c
 # Helpers shared by the tests of the record log (random events, checks, a panic() stub).
 UNIT_LOG_HELPERS       := tests/unit/support/random_event.c tests/unit/support/event_log_check.c \
 	tests/unit/support/panic_stub.c
@@ -57,12 +60,17 @@ UNIT_SRCS_irq_route    := drivers/irq_route.c arch/x86_64/acpi.c
 # fake VMCS, the fake host (TSC, RDRAND, interrupts, VM entry), the console.
 UNIT_FAKES := tests/unit/fakes/fake_vmcs.c tests/unit/fakes/fake_host.c \
 	tests/unit/fakes/fake_serial.c tests/unit/support/panic_stub.c
-UNIT_GLUE := hv/replay/nondet.c hv/replay/state_hash.c hv/vmx/guest_state.c hv/lib/hash64.c \
+UNIT_GLUE := hv/replay/nondet.c hv/eventlog/log_alter.c hv/replay/state_hash.c hv/vmx/guest_state.c hv/lib/hash64.c \
 	hv/devices/vlapic.c hv/devices/vuart.c hv/vmx/vcpu.c hv/eventlog/event_log.c \
 	hv/eventlog/log_codec.c hv/lib/crc32c.c hv/lib/log.c hv/lib/log_format.c \
 	hv/lib/stop_name.c tests/unit/support/event_log_check.c tests/unit/support/random_event.c \
 	$(UNIT_FAKES)
 UNIT_SRCS_nondet       := $(UNIT_GLUE)
+UNIT_SRCS_vmexit       := hv/core/vmexit.c hv/core/exit_cpu.c hv/core/exit_io.c hv/core/exit_msr.c \
+	hv/core/exit_time.c hv/core/exit_events.c hv/vmx/vcpu_reset.c hv/devices/vrtc.c \
+	hv/devices/cpuid_policy.c $(UNIT_GLUE)
+UNIT_SRCS_execpoint_pmu := hv/replay/execpoint_pmu.c hv/replay/pmu_stepper.c \
+	tests/unit/fakes/fake_pmu.c $(UNIT_GLUE)
 
 UNIT_MODULES := config memmap pagetable ept vmx_caps vlapic vuart log_format \
 	cpuid_policy guest_image crc32c log_codec
@@ -71,13 +79,13 @@ UNIT_MODULES += execpoint_timer
 UNIT_MODULES += hash64
 UNIT_MODULES += shell_parse
 UNIT_MODULES += base64 log_extract
-UNIT_MODULES += log_corrupt
+UNIT_MODULES += log_corrupt log_alter log_diff
 UNIT_MODULES += event_log event_log_ring ft_policy
 UNIT_MODULES += pci desc_ring e1000_mac e1000_rx frame_demux
 UNIT_MODULES += ft_proto
 UNIT_MODULES += synth_log bench_stats netbench_header
 UNIT_MODULES += acpi irq_route
-UNIT_MODULES += nondet
+UNIT_MODULES += nondet execpoint_pmu vmexit
 UNIT_BINS := $(UNIT_MODULES:%=$(UNIT_DIR)/test_%)
 
 # Objects of one test: its own file and the module sources it names.

@@ -34,6 +34,13 @@ void irq_wait(uint64_t max_us)
 	fake_host.waited_us += max_us;
 }
 
+void irq_register(uint8_t vector, irq_handler_fn fn, void *ctx)
+{
+	fake_host.irq_vector = vector;
+	fake_host.irq_fn = fn;
+	fake_host.irq_ctx = ctx;
+}
+
 void irq_dispatch(uint8_t vector)
 {
 	if (fake_host.dispatches < sizeof(fake_host.dispatched))

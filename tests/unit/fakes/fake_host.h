@@ -22,6 +22,10 @@ struct fake_host {
 	unsigned waits;
 	uint8_t dispatched[64];   /* vectors given to irq_dispatch(), in order */
 	unsigned dispatches;
+	/* the last irq_register() */
+	uint8_t irq_vector;
+	void (*irq_fn)(void *ctx, uint8_t vector);
+	void *irq_ctx;
 	/* One VM entry: returns 0 for an exit (set its fields in the fake VMCS),
 	 * non-zero for a failed VMLAUNCH/VMRESUME. NULL: every entry fails. */
 	int (*enter)(struct vcpu_context *ctx, void *arg);

@@ -50,9 +50,11 @@ struct ev random_event(uint64_t *s, unsigned type, uint64_t count, uint64_t rip)
 		break;
 	case EV_HASH:
 	case EV_MEMHASH:
+		ev.at.rcx = rng_sized(s);
 		ev.value = rng_next(s);
 		break;
 	case EV_STOP:
+		ev.at.rcx = rng_sized(s);
 		ev.key = (uint32_t)rng_sized(s);
 		ev.value = rng_sized(s);
 		break;

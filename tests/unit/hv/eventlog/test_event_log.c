@@ -201,12 +201,12 @@ static void test_full_log(void **state)
 	free(kept);
 }
 
-/* Events of 11 bytes each in logs and batches of many sizes: the log takes
+/* Events of 12 bytes each in logs and batches of many sizes: the log takes
  * exactly as many as fit, to the byte, then says -1. */
 static void test_full_to_the_byte(void **state)
 {
 	(void)state;
-	enum { EV_BYTES = 11 }; /* tag, count and rip deltas of 1 byte, 8 value bytes */
+	enum { EV_BYTES = 12 }; /* tag, count, rip and rcx varints of 1 byte, 8 value bytes */
 	const size_t batch_caps[] = { 100, 128, 200, 4096 };
 	for (size_t cap = 40; cap < 700; cap++)
 		for (size_t bc = 0; bc < sizeof(batch_caps) / sizeof(batch_caps[0]); bc++) {

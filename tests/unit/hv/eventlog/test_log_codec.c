@@ -61,7 +61,7 @@ static size_t make_batch(uint8_t *buf, uint64_t seq, uint64_t first, uint32_t ne
 			 const uint8_t *payload, uint32_t payload_len)
 {
 	memcpy(buf, "FTVL", 4);
-	put_le(buf + 4, 1, 2);
+	put_le(buf + 4, 2, 2);
 	put_le(buf + 6, 40, 2);
 	put_le(buf + 8, seq, 8);
 	put_le(buf + 16, first, 8);
@@ -113,7 +113,7 @@ static size_t event_size_after(const struct ev *prev, const struct ev *ev)
 /*
  * Thousands of random events of every type through batches of random
  * capacity, read back through a log_reader: every field comes back, at.rcx
- * only for interrupts, and re-encoding each batch gives the same bytes.
+ * only for the exact events, and re-encoding each batch gives the same bytes.
  */
 static void roundtrip_seed(uint64_t seed, size_t nevents)
 {
@@ -133,8 +133,8 @@ static void roundtrip_seed(uint64_t seed, size_t nevents)
 		count = events[i].at.count;
 		rip = events[i].at.rip;
 		/* The engine hands over whole execution points: rcx is set for
-		 * every type but only kept for interrupts. */
-		if (type != EV_INTR)
+		 * every type but only kept for the exact events. */
+		if (!ev_point_is_exact(type))
 			events[i].at.rcx = rng_next(&s);
 	}
 
@@ -195,7 +195,7 @@ static void roundtrip_seed(uint64_t seed, size_t nevents)
 	assert_true(nbatches > 20);
 	for (size_t i = 0; i < nevents; i++) {
 		struct ev want = events[i];
-		if (want.type != EV_INTR)
+		if (!ev_point_is_exact(want.type))
 			want.at.rcx = 0;
 		assert_ev_equal(&want, &decoded[i], i);
 	}
@@ -231,7 +231,7 @@ static void test_roundtrip_extremes(void **state)
 		{ .type = EV_HASH, .value = UINT64_MAX, .at = { 5, 0x8000000000000000ull, 0 } },
 		{ .type = EV_MEMHASH, .value = 0, .at = { 5, 0x7fffffffffffffffull, 0 } },
 		{ .type = EV_STOP, .key = UINT32_MAX, .value = UINT64_MAX,
-		  .at = { UINT64_MAX, 0x8000000000000000ull, 0 } },
+		  .at = { UINT64_MAX, 0x8000000000000000ull, UINT64_MAX } },
 	};
 	size_t largest = 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -493,7 +493,7 @@ static void test_size_targets(void **state)
 	assert_true(s_intr <= 16);
 	assert_true(s_tsc <= 8);
 	assert_true(s_rand <= 1 + 3 + 2 + 8);
-	assert_true(s_hash <= 1 + 4 + 2 + 8);
+	assert_true(s_hash <= 1 + 4 + 2 + 1 + 8);
 }
 
 /* ---- damage ---- */
@@ -547,9 +547,9 @@ static void test_bad_version(void **state)
 	(void)state;
 	uint8_t buf[512];
 	size_t size = encode_samples(buf, sizeof(buf), 5, 0);
-	put_le(buf + 4, 2, 2);
+	put_le(buf + 4, 1, 2);
 	fix_crc(buf);
-	expect_error(buf, size, LOG_ERR_VERSION, "version 2, this reader supports only version 1");
+	expect_error(buf, size, LOG_ERR_VERSION, "version 1, this reader supports only version 2");
 	put_le(buf + 4, 0, 2);
 	fix_crc(buf);
 	expect_error(buf, size, LOG_ERR_VERSION, "batch 5");
@@ -666,8 +666,8 @@ static void test_noncanonical_events(void **state)
 		  "as a varint" },
 		{ "device key above 32 bits", { 0x03, 0x01, 0x00, 0x80, 0x80, 0x80, 0x80, 0x10, 0x00 },
 		  9, "32 bits" },
-		{ "stop key above 32 bits", { 0x07, 0x01, 0x00, 0x80, 0x80, 0x80, 0x80, 0x10, 0x00 },
-		  9, "32 bits" },
+		{ "stop key above 32 bits",
+		  { 0x07, 0x01, 0x00, 0x00, 0x80, 0x80, 0x80, 0x80, 0x10, 0x00 }, 10, "32 bits" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t buf[LOG_BATCH_HEADER_SIZE + 24];
@@ -688,11 +688,11 @@ static void test_count_overflow(void **state)
 {
 	(void)state;
 	static const uint8_t payload[] = {
-		/* hash at count 2^64 - 1 */
-		0x05, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00,
+		/* hash at count 2^64 - 1, rcx 0 */
+		0x05, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00, 0x00,
 		0, 0, 0, 0, 0, 0, 0, 0,
 		/* hash at count + 1 */
-		0x05, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+		0x05, 0x01, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
 	};
 	uint8_t buf[LOG_BATCH_HEADER_SIZE + sizeof(payload)];
 	size_t size = make_batch(buf, 0, 0, 2, payload, sizeof(payload));
@@ -808,11 +808,11 @@ static void test_describe(void **state)
 
 	ev = (struct ev){ .type = EV_MEMHASH, .value = 0xfeed, .at = { 5, 0x10, 0 } };
 	ev_describe(&ev, 3, buf, sizeof(buf));
-	assert_string_equal(buf, "#3 MEMHASH value 0xfeed at count 5 rip 0x10");
+	assert_string_equal(buf, "#3 MEMHASH value 0xfeed at count 5 rip 0x10 rcx 0x0");
 
 	ev = (struct ev){ .type = EV_STOP, .key = 1, .value = 2, .at = { 5, 0x10, 0 } };
 	ev_describe(&ev, 4, buf, sizeof(buf));
-	assert_string_equal(buf, "#4 STOP code 1 value 0x2 at count 5 rip 0x10");
+	assert_string_equal(buf, "#4 STOP code 1 value 0x2 at count 5 rip 0x10 rcx 0x0");
 
 	ev = (struct ev){ .type = 42, .key = 1, .value = 2 };
 	ev_describe(&ev, 5, buf, sizeof(buf));

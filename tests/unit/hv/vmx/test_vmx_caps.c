@@ -255,6 +255,38 @@ static void test_no_rdseed_no_rdtscp(void **state)
 	assert_int_equal(p.dropped[CTL_PROC2], PROC2_RDSEED_EXITING | PROC2_RDTSCP);
 }
 
+/* Without RDRAND or RDSEED exiting the guest still runs (the instruction
+ * is hidden), but nothing records on a CPU that has the instruction: the
+ * guest could execute it anyway and read live entropy no log holds. */
+static void test_recording_needs_random_exits(void **state)
+{
+	(void)state;
+	struct vmx_caps c = full_cpu();
+	struct vmx_plan p;
+	char why[VMX_PLAN_ERROR_MAX];
+	assert_int_equal(plan(&c, &p, why, sizeof(why)), 0);
+	assert_int_equal(vmx_plan_can_record(&p, 1, 1, why, sizeof(why)), 0);
+	assert_string_equal(why, "");
+
+	disallow(&c, CTL_PROC2, PROC2_RDRAND_EXITING);
+	assert_int_equal(plan(&c, &p, why, sizeof(why)), 0);
+	assert_int_equal(vmx_plan_can_record(&p, 1, 1, why, sizeof(why)), -1);
+	expect_named(why, "RDRAND exiting");
+	assert_null(strstr(why, "RDSEED"));
+	/* A CPU without RDRAND has nothing to leak. */
+	assert_int_equal(vmx_plan_can_record(&p, 0, 1, why, sizeof(why)), 0);
+
+	disallow(&c, CTL_PROC2, PROC2_RDSEED_EXITING);
+	assert_int_equal(plan(&c, &p, why, sizeof(why)), 0);
+	assert_int_equal(vmx_plan_can_record(&p, 1, 1, why, sizeof(why)), -1);
+	expect_named(why, "RDRAND exiting");
+	expect_named(why, "RDSEED exiting");
+	assert_int_equal(vmx_plan_can_record(&p, 0, 1, why, sizeof(why)), -1);
+	expect_named(why, "RDSEED exiting");
+	assert_null(strstr(why, "RDRAND"));
+	assert_int_equal(vmx_plan_can_record(&p, 0, 0, why, sizeof(why)), 0);
+}
+
 /* ON_DEMAND controls are not set at start but must be settable: a CPU that
  * cannot open an interrupt window or enter a 64-bit guest is refused. */
 static void test_on_demand_must_be_allowed(void **state)
@@ -428,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_names_every_missing_feature),
 		cmocka_unit_test(test_no_rdrand_exiting),
 		cmocka_unit_test(test_no_rdseed_no_rdtscp),
+		cmocka_unit_test(test_recording_needs_random_exits),
 		cmocka_unit_test(test_on_demand_must_be_allowed),
 		cmocka_unit_test(test_on_demand_forced_on),
 		cmocka_unit_test(test_forced_bits_kept),
