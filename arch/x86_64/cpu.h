@@ -144,6 +144,24 @@ static inline void cpu_halt_forever(void)
 		__asm__ volatile("cli; hlt");
 }
 
+/* An IRET to the next instruction: it ends the NMI blocking a VM exit caused
+ * by an NMI leaves behind, without any handler running. IF stays as it is. */
+static inline void cpu_unblock_nmi(void)
+{
+	__asm__ volatile("movq %%rsp, %%rax\n\t"
+			 "movl %%ss, %%ecx\n\t"
+			 "pushq %%rcx\n\t"
+			 "pushq %%rax\n\t"
+			 "pushfq\n\t"
+			 "movl %%cs, %%ecx\n\t"
+			 "pushq %%rcx\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "iretq\n"
+			 "1:"
+			 ::: "rax", "rcx", "memory", "cc");
+}
+
 /* RDRAND with the hardware's own retry advice (Intel DRNG guide: 10 tries). */
 static inline int cpu_rdrand64(uint64_t *out)
 {

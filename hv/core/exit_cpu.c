@@ -6,12 +6,10 @@
 #include "hv/core/guest_abi.h"
 #include "hv/lib/log.h"
 #include "hv/replay/nondet.h"
+#include "hv/vmx/inject.h"
 #include "hv/vmx/vmcs.h"
 #include "hv/vmx/vmcs_setup.h"
 #include "arch/x86_64/cpu.h"
-
-#define VECTOR_UD 6
-#define VECTOR_GP 13
 
 void exit_skip(struct vcpu *v, const struct vm_exit *e)
 {
@@ -21,13 +19,13 @@ void exit_skip(struct vcpu *v, const struct vm_exit *e)
 void exit_undefined_opcode(struct vcpu *v, const struct vm_exit *e)
 {
 	(void)e;
-	vcpu_inject_exception(v, VECTOR_UD, 0, 0);
+	inject_exception(v, VECTOR_UD, 0);
 }
 
 void exit_general_protection(struct vcpu *v, const struct vm_exit *e)
 {
 	(void)e;
-	vcpu_inject_exception(v, VECTOR_GP, 1, 0);
+	inject_exception(v, VECTOR_GP, 0);
 }
 
 void exit_cpuid(struct vcpu *v, const struct vm_exit *e)
@@ -119,7 +117,7 @@ void exit_vmcall(struct vcpu *v, const struct vm_exit *e)
 	uint64_t *g = v->ctx.gpr;
 	if (vcpu_cpl() != 0) {
 		/* Hypercalls are for the guest kernel only. */
-		vcpu_inject_exception(v, VECTOR_UD, 0, 0);
+		inject_exception(v, VECTOR_UD, 0);
 		return;
 	}
 	vcpu_skip_instruction(v, e);

@@ -6,10 +6,10 @@
 
 #include "hv/lib/log.h"
 #include "hv/replay/nondet.h"
+#include "hv/vmx/inject.h"
 #include "hv/vmx/vmcs.h"
 #include "arch/x86_64/msr.h"
 
-#define VECTOR_GP 13
 #define MISC_ENABLE_FAST_STRINGS (1ull << 0)
 #define MISC_ENABLE_BTS_UNAVAILABLE (1ull << 11)
 #define MISC_ENABLE_PEBS_UNAVAILABLE (1ull << 12)
@@ -126,7 +126,7 @@ static void fault(struct vcpu *v, const char *op, uint32_t msr)
 {
 	if (v->refused_msr_accesses++ < UNKNOWN_MSR_REPORT_LIMIT)
 		log_warn("guest", "%s of MSR 0x%x refused: #GP injected", op, msr);
-	vcpu_inject_exception(v, VECTOR_GP, 1, 0);
+	inject_exception(v, VECTOR_GP, 0);
 }
 
 void exit_rdmsr(struct vcpu *v, const struct vm_exit *e)

@@ -11,3 +11,8 @@ int host_rdrand64(uint64_t *value)
 {
 	return cpu_rdrand64(value);
 }
+
+void host_nmi_unblock(void)
+{
+	cpu_unblock_nmi();
+}

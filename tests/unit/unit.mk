@@ -54,11 +54,13 @@ UNIT_SRCS_irq_route    := drivers/irq_route.c arch/x86_64/acpi.c
 UNIT_FAKES := tests/unit/fakes/fake_vmcs.c tests/unit/fakes/fake_host.c \
 	tests/unit/fakes/fake_serial.c tests/unit/support/panic_stub.c
 UNIT_GLUE := hv/replay/nondet.c hv/replay/state_hash.c hv/vmx/guest_state.c hv/lib/hash64.c \
-	hv/devices/vlapic.c hv/devices/vuart.c hv/vmx/vcpu.c hv/eventlog/event_log.c \
+	hv/devices/vlapic.c hv/devices/vuart.c hv/vmx/vcpu.c hv/vmx/inject.c hv/eventlog/event_log.c \
 	hv/eventlog/log_codec.c hv/lib/crc32c.c hv/lib/log.c hv/lib/log_format.c \
 	hv/lib/stop_name.c tests/unit/support/event_log_check.c tests/unit/support/random_event.c \
 	$(UNIT_FAKES)
 UNIT_SRCS_nondet       := $(UNIT_GLUE)
+UNIT_SRCS_inject       := hv/vmx/inject.c hv/vmx/vcpu.c hv/devices/vlapic.c hv/lib/log.c \
+	hv/lib/log_format.c $(UNIT_FAKES)
 
 UNIT_MODULES := config memmap pagetable ept vmx_caps vlapic vuart log_format \
 	cpuid_policy guest_image crc32c log_codec
@@ -72,7 +74,7 @@ UNIT_MODULES += pci desc_ring e1000_mac frame_demux
 UNIT_MODULES += ft_proto
 UNIT_MODULES += synth_log bench_stats
 UNIT_MODULES += acpi irq_route
-UNIT_MODULES += nondet
+UNIT_MODULES += nondet inject
 UNIT_BINS := $(UNIT_MODULES:%=$(UNIT_DIR)/test_%)
 
 # Objects of one test: its own file and the module sources it names.

@@ -28,6 +28,11 @@ int host_rdrand64(uint64_t *value)
 	return fake_host.rand_ok;
 }
 
+void host_nmi_unblock(void)
+{
+	fake_host.nmi_unblocks++;
+}
+
 void irq_wait(uint64_t max_us)
 {
 	fake_host.waits++;

@@ -22,6 +22,7 @@ struct fake_host {
 	unsigned waits;
 	uint8_t dispatched[64];   /* vectors given to irq_dispatch(), in order */
 	unsigned dispatches;
+	unsigned nmi_unblocks;    /* calls of host_nmi_unblock() */
 	/* One VM entry: returns 0 for an exit (set its fields in the fake VMCS),
 	 * non-zero for a failed VMLAUNCH/VMRESUME. NULL: every entry fails. */
 	int (*enter)(struct vcpu_context *ctx, void *arg);
