@@ -6,6 +6,8 @@
 #define MSR_IA32_APIC_BASE          0x01b
 #define MSR_IA32_FEATURE_CONTROL    0x03a
 #define MSR_IA32_TSC_ADJUST         0x03b
+#define MSR_IA32_ARCH_CAPABILITIES  0x10a
+#define MSR_IA32_TSX_CTRL           0x122
 #define MSR_IA32_SYSENTER_CS        0x174
 #define MSR_IA32_SYSENTER_ESP       0x175
 #define MSR_IA32_SYSENTER_EIP       0x176
@@ -40,6 +42,11 @@
 /* IA32_FEATURE_CONTROL bits */
 #define FEATURE_CONTROL_LOCK        (1ull << 0)
 #define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
+
+/* IA32_ARCH_CAPABILITIES and IA32_TSX_CTRL bits */
+#define ARCH_CAP_TSX_CTRL           (1ull << 7)
+#define TSX_CTRL_RTM_DISABLE        (1ull << 0)
+#define TSX_CTRL_CPUID_CLEAR        (1ull << 1)
 
 /* IA32_APIC_BASE bits */
 #define APIC_BASE_BSP               (1ull << 8)

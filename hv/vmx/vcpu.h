@@ -52,6 +52,7 @@ struct vm_exit {
 enum vcpu_state { VCPU_RUNNING, VCPU_STOPPED };
 
 struct nondet;
+struct cpu_model;
 
 struct vcpu {
 	struct vcpu_context ctx;
@@ -60,6 +61,7 @@ struct vcpu {
 
 	const struct vmx_plan *plan;
 	const struct vmx_caps *caps;
+	const struct cpu_model *cpu_model; /* what CPUID says, and the CR4 bits it allows */
 	uint64_t vmcs_phys;
 	uint64_t eptp;
 	uint8_t *ram;             /* host address of guest-physical 0 */

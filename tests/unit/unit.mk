@@ -25,6 +25,7 @@ UNIT_SRCS_vlapic       := hv/devices/vlapic.c
 UNIT_SRCS_vuart        := hv/devices/vuart.c
 UNIT_SRCS_log_format   := hv/lib/log_format.c
 UNIT_SRCS_cpuid_policy := hv/devices/cpuid_policy.c
+UNIT_SRCS_cpu_model    := hv/devices/cpu_model.c hv/devices/cpuid_policy.c hv/lib/hash64.c
 UNIT_SRCS_guest_image  := hv/core/guest_image.c
 UNIT_SRCS_crc32c       := hv/lib/crc32c.c
 UNIT_SRCS_log_codec    := hv/eventlog/log_codec.c hv/lib/crc32c.c tests/unit/support/random_event.c
@@ -59,11 +60,14 @@ UNIT_GLUE := hv/replay/nondet.c hv/replay/state_hash.c hv/vmx/guest_state.c hv/l
 	hv/lib/stop_name.c tests/unit/support/event_log_check.c tests/unit/support/random_event.c \
 	$(UNIT_FAKES)
 UNIT_SRCS_nondet       := $(UNIT_GLUE)
+UNIT_SRCS_vmexit       := hv/core/vmexit.c hv/core/exit_cpu.c hv/core/exit_events.c \
+	hv/core/exit_time.c hv/core/exit_io.c hv/core/exit_msr.c hv/devices/vrtc.c \
+	hv/vmx/vcpu_reset.c hv/devices/cpu_model.c hv/devices/cpuid_policy.c $(UNIT_GLUE)
 UNIT_SRCS_inject       := hv/vmx/inject.c hv/vmx/vcpu.c hv/devices/vlapic.c hv/lib/log.c \
 	hv/lib/log_format.c $(UNIT_FAKES)
 
 UNIT_MODULES := config memmap pagetable ept vmx_caps vlapic vuart log_format \
-	cpuid_policy guest_image crc32c log_codec
+	cpuid_policy cpu_model guest_image crc32c log_codec
 UNIT_MODULES += pmu_stepper
 UNIT_MODULES += execpoint_timer
 UNIT_MODULES += hash64
@@ -74,7 +78,7 @@ UNIT_MODULES += pci desc_ring e1000_mac frame_demux
 UNIT_MODULES += ft_proto
 UNIT_MODULES += synth_log bench_stats
 UNIT_MODULES += acpi irq_route
-UNIT_MODULES += nondet inject
+UNIT_MODULES += nondet inject vmexit
 UNIT_BINS := $(UNIT_MODULES:%=$(UNIT_DIR)/test_%)
 
 # Objects of one test: its own file and the module sources it names.
