@@ -100,6 +100,29 @@ static inline uint64_t cpu_read_cr4(void)
 	return v;
 }
 
+static inline void cpu_write_cr2(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr2" ::"r"(v) : "memory");
+}
+
+/* Debug registers 0-3 and 6, one reader and writer each. */
+#define CPU_DEBUG_REGISTER(n)                                                   \
+	static inline uint64_t cpu_read_dr##n(void)                             \
+	{                                                                       \
+		uint64_t v;                                                     \
+		__asm__ volatile("mov %%dr" #n ", %0" : "=r"(v));               \
+		return v;                                                       \
+	}                                                                       \
+	static inline void cpu_write_dr##n(uint64_t v)                          \
+	{                                                                       \
+		__asm__ volatile("mov %0, %%dr" #n ::"r"(v));                   \
+	}
+CPU_DEBUG_REGISTER(0)
+CPU_DEBUG_REGISTER(1)
+CPU_DEBUG_REGISTER(2)
+CPU_DEBUG_REGISTER(3)
+CPU_DEBUG_REGISTER(6)
+
 static inline void cpu_write_cr0(uint64_t v)
 {
 	__asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory");

@@ -34,10 +34,15 @@
 #define MSR_IA32_X2APIC_LAST        0x8ff
 #define MSR_X2APIC_IRR0             0x820
 #define MSR_X2APIC_TIMER_CURRENT    0x839
-#define MSR_IA32_TSC_AUX            0xc0000103
 #define MSR_IA32_EFER               0xc0000080
+#define MSR_IA32_STAR               0xc0000081
+#define MSR_IA32_LSTAR              0xc0000082
+#define MSR_IA32_CSTAR              0xc0000083
+#define MSR_IA32_FMASK              0xc0000084
 #define MSR_IA32_FS_BASE            0xc0000100
 #define MSR_IA32_GS_BASE            0xc0000101
+#define MSR_IA32_KERNEL_GS_BASE     0xc0000102
+#define MSR_IA32_TSC_AUX            0xc0000103
 
 /* IA32_FEATURE_CONTROL bits */
 #define FEATURE_CONTROL_LOCK        (1ull << 0)

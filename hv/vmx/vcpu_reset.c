@@ -5,6 +5,7 @@
 
 #include "hv/core/guest_abi.h"
 #include "hv/devices/cpu_model.h"
+#include "hv/vmx/host.h"
 #include "hv/vmx/vmcs.h"
 
 /* Access rights: present, S=1, G=1, D/B=1; type execute/read or read/write, accessed. */
@@ -16,6 +17,11 @@
 #define PAT_POWER_ON 0x0007040600070406ull
 #define DR7_POWER_ON 0x400ull
 #define RFLAGS_RESERVED_ONE 0x2ull
+#define DR6_POWER_ON 0xffff0ff0ull
+
+/* What VMX does not switch, at power-on (SDM vol. 3A, table 10-1); the
+ * rest of struct guest_unswitched is 0. */
+static const struct guest_unswitched unswitched_power_on = { .dr6 = DR6_POWER_ON };
 
 /* Bits of CR0 the guest may own freely; with unrestricted guest, PE and PG
  * are the guest's even though VMX operation otherwise fixes them. */
@@ -122,6 +128,8 @@ void vcpu_reset(struct vcpu *v)
 	v->ctx.launched = 0;
 	v->ctx.fx_host = v->fx_host;
 	v->ctx.fx_guest = v->fx_guest;
+
+	host_load_unswitched(&unswitched_power_on);
 
 	vlapic_reset(&v->lapic);
 }

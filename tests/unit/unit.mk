@@ -63,6 +63,7 @@ UNIT_SRCS_nondet       := $(UNIT_GLUE)
 UNIT_SRCS_vmexit       := hv/core/vmexit.c hv/core/exit_cpu.c hv/core/exit_events.c \
 	hv/core/exit_time.c hv/core/exit_io.c hv/core/exit_msr.c hv/devices/vrtc.c \
 	hv/vmx/vcpu_reset.c hv/devices/cpu_model.c hv/devices/cpuid_policy.c $(UNIT_GLUE)
+UNIT_SRCS_snapshot     := hv/replay/snapshot.c hv/vmx/vcpu_reset.c $(UNIT_GLUE)
 UNIT_SRCS_inject       := hv/vmx/inject.c hv/vmx/vcpu.c hv/devices/vlapic.c hv/lib/log.c \
 	hv/lib/log_format.c $(UNIT_FAKES)
 
@@ -78,7 +79,7 @@ UNIT_MODULES += pci desc_ring e1000_mac frame_demux
 UNIT_MODULES += ft_proto
 UNIT_MODULES += synth_log bench_stats
 UNIT_MODULES += acpi irq_route
-UNIT_MODULES += nondet inject vmexit
+UNIT_MODULES += nondet inject vmexit snapshot
 UNIT_BINS := $(UNIT_MODULES:%=$(UNIT_DIR)/test_%)
 
 # Objects of one test: its own file and the module sources it names.

@@ -30,7 +30,7 @@
 #define GP_WITH_ERROR (INTR_INFO_VALID | (INTR_TYPE_HW_EXCEPTION << 8) | INTR_INFO_ERROR_CODE_VALID | 13u)
 
 /* A host CPU that has everything: the model decides what the guest sees. */
-static struct cpuid_regs host_cpuid(uint32_t leaf, uint32_t sub)
+static struct cpuid_regs cpu_with_everything(uint32_t leaf, uint32_t sub)
 {
 	struct cpuid_regs r = { ~0u, ~0u, ~0u, ~0u };
 	if (leaf == 0)
@@ -67,7 +67,7 @@ static int setup(void **state)
 	fake_host_reset();
 	fake_console_reset();
 	const struct cpuid_features f = { 1, 1, 1 };
-	cpu_model_build(&rig.model, host_cpuid, &f);
+	cpu_model_build(&rig.model, cpu_with_everything, &f);
 	rig.caps.cr0_fixed0 = CR0_PE | CR0_NE | CR0_PG;
 	rig.caps.cr0_fixed1 = ~0ull;
 	rig.caps.cr4_fixed0 = CR4_VMXE;
@@ -142,6 +142,48 @@ static void test_cr4_refuses_hidden_features(void **state)
 	assert_int_equal(fake_vmcs_get(VMCS_GUEST_RIP), 0x2003);
 }
 
+static void msr_exit(struct vcpu *v, uint32_t reason, uint32_t msr, uint64_t value)
+{
+	v->ctx.gpr[GPR_RCX] = msr;
+	v->ctx.gpr[GPR_RAX] = (uint32_t)value;
+	v->ctx.gpr[GPR_RDX] = value >> 32;
+	fake_vmcs_set(VMCS_ENTRY_INTR_INFO, 0);
+	struct vm_exit e = instruction_exit(reason, 0x3000, 2, 0);
+	if (reason == EXIT_WRMSR)
+		exit_wrmsr(v, &e);
+	else
+		exit_rdmsr(v, &e);
+}
+
+/* KERNEL_GS_BASE, the SYSCALL MSRs and TSC_AUX are the guest's in the real
+ * registers: WRMSR reaches them when the value is one hardware takes, and
+ * RDMSR sees what SWAPGS left there. */
+static void test_unswitched_msrs(void **state)
+{
+	struct vcpu *v = *state;
+	rig.plan.rdtscp = 1;
+	msr_exit(v, EXIT_WRMSR, 0xc0000082u, 0xffffffff81000000ull); /* LSTAR */
+	assert_int_equal(fake_host.regs.lstar, 0xffffffff81000000ull);
+	assert_int_equal(fake_vmcs_get(VMCS_GUEST_RIP), 0x3002);
+
+	msr_exit(v, EXIT_WRMSR, 0xc0000082u, 0x0000800000000000ull); /* not canonical */
+	assert_int_equal(fake_vmcs_get(VMCS_ENTRY_INTR_INFO), GP_WITH_ERROR);
+	assert_int_equal(fake_host.regs.lstar, 0xffffffff81000000ull);
+
+	msr_exit(v, EXIT_WRMSR, 0xc0000103u, 1ull << 32); /* TSC_AUX: 32 bits */
+	assert_int_equal(fake_vmcs_get(VMCS_ENTRY_INTR_INFO), GP_WITH_ERROR);
+	msr_exit(v, EXIT_WRMSR, 0xc0000103u, 7);
+	assert_int_equal(fake_host.regs.tsc_aux, 7);
+	struct vm_exit e = instruction_exit(EXIT_RDTSCP, 0x3000, 3, 0);
+	exit_rdtscp(v, &e);
+	assert_int_equal(v->ctx.gpr[GPR_RCX], 7);
+
+	fake_host.regs.kernel_gs_base = 0x1234000; /* what a SWAPGS in the guest left */
+	msr_exit(v, EXIT_RDMSR, 0xc0000102u, 0);
+	assert_int_equal(v->ctx.gpr[GPR_RAX], 0x1234000);
+	assert_int_equal(fake_host.bad_msr_accesses, 0);
+}
+
 /* The scripted guest: exits listed in order, the last one a passing report. */
 struct script {
 	const uint32_t *reasons;
@@ -205,6 +247,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_cpuid_answers_from_the_model, setup),
 		cmocka_unit_test_setup(test_cr4_refuses_hidden_features, setup),
+		cmocka_unit_test_setup(test_unswitched_msrs, setup),
 		cmocka_unit_test_setup(test_host_nmi_resumes_the_guest, setup),
 		cmocka_unit_test_setup(test_guest_exception_exit_is_reported, setup),
 	};
