@@ -12,6 +12,8 @@ void check_cpuid(void);
 void check_tsc(void);
 void check_rdrand(void);
 void check_hypercall_version(void);
+/* Needs to run first: registers VMX does not switch have power-on values. */
+void check_unswitched_state(void);
 
 /* Starts the periodic x2APIC timer; returns its period in TSC cycles. */
 uint32_t check_timer(uint32_t ticks);

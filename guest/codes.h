@@ -43,6 +43,8 @@ enum guest_code {
 
 	CODE_STRESS_NO_TICKS = 95,      /* test=replay: the timer stopped interrupting */
 
+	CODE_STATE_POWER_ON = 96,       /* CR2, DR0-3, DR6 or KERNEL_GS_BASE not at power-on value */
+
 	CODE_EXCEPTION_BASE = 100,      /* unexpected exception: 100 + vector */
 };
 

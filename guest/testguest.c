@@ -28,6 +28,7 @@ __attribute__((noreturn)) static void run_all_checks(uint32_t ticks)
 {
 	uint32_t period;
 
+	check_unswitched_state();
 	check_cpuid();
 	check_tsc();
 	check_rdrand();
@@ -62,6 +63,7 @@ void guest_main(uint32_t boot_magic, const char *cmdline)
 	case TEST_BADMSR:
 		test_bad_msr();
 	case TEST_REPLAY:
+		check_unswitched_state();
 		test_replay_stress(cfg.ticks);
 	case TEST_COMPUTE:
 		test_compute(cfg.ticks);

@@ -103,6 +103,29 @@ static inline uint64_t cpu_read_cr4(void)
 	return v;
 }
 
+static inline void cpu_write_cr2(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr2" ::"r"(v) : "memory");
+}
+
+/* Debug registers 0-3 and 6, one reader and writer each. */
+#define CPU_DEBUG_REGISTER(n)                                                   \
+	static inline uint64_t cpu_read_dr##n(void)                             \
+	{                                                                       \
+		uint64_t v;                                                     \
+		__asm__ volatile("mov %%dr" #n ", %0" : "=r"(v));               \
+		return v;                                                       \
+	}                                                                       \
+	static inline void cpu_write_dr##n(uint64_t v)                          \
+	{                                                                       \
+		__asm__ volatile("mov %0, %%dr" #n ::"r"(v));                   \
+	}
+CPU_DEBUG_REGISTER(0)
+CPU_DEBUG_REGISTER(1)
+CPU_DEBUG_REGISTER(2)
+CPU_DEBUG_REGISTER(3)
+CPU_DEBUG_REGISTER(6)
+
 static inline void cpu_write_cr0(uint64_t v)
 {
 	__asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory");
@@ -145,6 +168,24 @@ static inline void cpu_halt_forever(void)
 {
 	for (;;)
 		__asm__ volatile("cli; hlt");
+}
+
+/* An IRET to the next instruction: it ends the NMI blocking a VM exit caused
+ * by an NMI leaves behind, without any handler running. IF stays as it is. */
+static inline void cpu_unblock_nmi(void)
+{
+	__asm__ volatile("movq %%rsp, %%rax\n\t"
+			 "movl %%ss, %%ecx\n\t"
+			 "pushq %%rcx\n\t"
+			 "pushq %%rax\n\t"
+			 "pushfq\n\t"
+			 "movl %%cs, %%ecx\n\t"
+			 "pushq %%rcx\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "iretq\n"
+			 "1:"
+			 ::: "rax", "rcx", "memory", "cc");
 }
 
 /* RDRAND with the hardware's own retry advice (Intel DRNG guide: 10 tries). */

@@ -6,6 +6,8 @@
 #define MSR_IA32_APIC_BASE          0x01b
 #define MSR_IA32_FEATURE_CONTROL    0x03a
 #define MSR_IA32_TSC_ADJUST         0x03b
+#define MSR_IA32_ARCH_CAPABILITIES  0x10a
+#define MSR_IA32_TSX_CTRL           0x122
 #define MSR_IA32_SYSENTER_CS        0x174
 #define MSR_IA32_SYSENTER_ESP       0x175
 #define MSR_IA32_SYSENTER_EIP       0x176
@@ -32,14 +34,24 @@
 #define MSR_IA32_X2APIC_LAST        0x8ff
 #define MSR_X2APIC_IRR0             0x820
 #define MSR_X2APIC_TIMER_CURRENT    0x839
-#define MSR_IA32_TSC_AUX            0xc0000103
 #define MSR_IA32_EFER               0xc0000080
+#define MSR_IA32_STAR               0xc0000081
+#define MSR_IA32_LSTAR              0xc0000082
+#define MSR_IA32_CSTAR              0xc0000083
+#define MSR_IA32_FMASK              0xc0000084
 #define MSR_IA32_FS_BASE            0xc0000100
 #define MSR_IA32_GS_BASE            0xc0000101
+#define MSR_IA32_KERNEL_GS_BASE     0xc0000102
+#define MSR_IA32_TSC_AUX            0xc0000103
 
 /* IA32_FEATURE_CONTROL bits */
 #define FEATURE_CONTROL_LOCK        (1ull << 0)
 #define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
+
+/* IA32_ARCH_CAPABILITIES and IA32_TSX_CTRL bits */
+#define ARCH_CAP_TSX_CTRL           (1ull << 7)
+#define TSX_CTRL_RTM_DISABLE        (1ull << 0)
+#define TSX_CTRL_CPUID_CLEAR        (1ull << 1)
 
 /* IA32_APIC_BASE bits */
 #define APIC_BASE_BSP               (1ull << 8)

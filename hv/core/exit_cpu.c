@@ -2,16 +2,13 @@
  * ones a guest may not use (#UD / #GP as hardware without them would). */
 #include "hv/core/exit_handlers.h"
 
-#include "hv/devices/cpuid_policy.h"
+#include "hv/devices/cpu_model.h"
 #include "hv/core/guest_abi.h"
 #include "hv/lib/log.h"
 #include "hv/replay/nondet.h"
+#include "hv/vmx/inject.h"
 #include "hv/vmx/vmcs.h"
 #include "hv/vmx/vmcs_setup.h"
-#include "arch/x86_64/cpu.h"
-
-#define VECTOR_UD 6
-#define VECTOR_GP 13
 
 void exit_skip(struct vcpu *v, const struct vm_exit *e)
 {
@@ -21,21 +18,19 @@ void exit_skip(struct vcpu *v, const struct vm_exit *e)
 void exit_undefined_opcode(struct vcpu *v, const struct vm_exit *e)
 {
 	(void)e;
-	vcpu_inject_exception(v, VECTOR_UD, 0, 0);
+	inject_exception(v, VECTOR_UD, 0);
 }
 
 void exit_general_protection(struct vcpu *v, const struct vm_exit *e)
 {
 	(void)e;
-	vcpu_inject_exception(v, VECTOR_GP, 1, 0);
+	inject_exception(v, VECTOR_GP, 0);
 }
 
 void exit_cpuid(struct vcpu *v, const struct vm_exit *e)
 {
 	uint64_t *g = v->ctx.gpr;
-	struct cpuid_features f = { v->plan->rdtscp, v->plan->rdrand_exiting, v->plan->rdseed_exiting };
-	uint32_t leaf = (uint32_t)g[GPR_RAX], sub = (uint32_t)g[GPR_RCX];
-	struct cpuid_regs r = cpuid_policy_apply(leaf, sub, cpu_cpuid(leaf, sub), &f);
+	struct cpuid_regs r = cpu_model_cpuid(v->cpu_model, (uint32_t)g[GPR_RAX], (uint32_t)g[GPR_RCX]);
 	g[GPR_RAX] = r.eax;
 	g[GPR_RBX] = r.ebx;
 	g[GPR_RCX] = r.ecx;
@@ -71,6 +66,11 @@ void exit_cr_access(struct vcpu *v, const struct vm_exit *e)
 			}
 			vcpu_set_cr0(v, val);
 		} else if (cr == 4) {
+			if (val & ~vcpu_cr4_allowed(v)) {
+				/* A reserved bit, or the bit of a feature CPUID hides. */
+				inject_exception(v, VECTOR_GP, 0);
+				return;
+			}
 			vcpu_set_cr4(v, val);
 		} else if (cr == 8) {
 			v->lapic.tpr = (uint32_t)(val & 0xf) << 4;
@@ -119,7 +119,7 @@ void exit_vmcall(struct vcpu *v, const struct vm_exit *e)
 	uint64_t *g = v->ctx.gpr;
 	if (vcpu_cpl() != 0) {
 		/* Hypercalls are for the guest kernel only. */
-		vcpu_inject_exception(v, VECTOR_UD, 0, 0);
+		inject_exception(v, VECTOR_UD, 0);
 		return;
 	}
 	vcpu_skip_instruction(v, e);

@@ -3,6 +3,7 @@
 #include "hv/core/exit_handlers.h"
 
 #include "hv/lib/log.h"
+#include "hv/vmx/host.h"
 #include "hv/vmx/vmcs.h"
 #include "arch/x86_64/irq.h"
 
@@ -11,6 +12,25 @@ void exit_external_interrupt(struct vcpu *v, const struct vm_exit *e)
 	(void)v;
 	/* Acknowledged on exit: the same handler as when the host sleeps. */
 	irq_dispatch((uint8_t)INTR_INFO_VECTOR(e->intr_info));
+}
+
+/*
+ * NMI exiting sends every NMI that arrives while the guest runs here (exit
+ * reason 0, interruption type NMI): it is the host's (a watchdog, a platform
+ * error), never the guest's, so it is neither recorded nor replayed. It is
+ * counted, and the guest resumes as after any host interrupt. The exit left
+ * NMIs blocked until the host executes an IRET, hence one to ourselves.
+ */
+int exit_host_nmi(struct vcpu *v, const struct vm_exit *e)
+{
+	if (e->reason != EXIT_EXCEPTION_NMI || !(e->intr_info & INTR_INFO_VALID) ||
+	    INTR_INFO_TYPE(e->intr_info) != INTR_TYPE_NMI)
+		return 0;
+	v->host_nmis++;
+	log_debug("vmx", "host NMI %llu while the guest ran (RIP 0x%llx): counted, guest resumed",
+		  (unsigned long long)v->host_nmis, (unsigned long long)e->rip);
+	host_nmi_unblock();
+	return 1;
 }
 
 void exit_interrupt_window(struct vcpu *v, const struct vm_exit *e)

@@ -33,6 +33,8 @@ void exit_preemption_timer(struct vcpu *v, const struct vm_exit *e);
 void exit_triple_fault(struct vcpu *v, const struct vm_exit *e);
 void exit_ept_violation(struct vcpu *v, const struct vm_exit *e);
 void exit_unexpected(struct vcpu *v, const struct vm_exit *e);
+/* Before dispatch: 1 if the exit was a host NMI, now handled (the guest resumes). */
+int exit_host_nmi(struct vcpu *v, const struct vm_exit *e);
 
 /* vmexit.c */
 const char *exit_reason_name(uint32_t reason);

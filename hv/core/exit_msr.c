@@ -6,10 +6,11 @@
 
 #include "hv/lib/log.h"
 #include "hv/replay/nondet.h"
+#include "hv/vmx/host.h"
+#include "hv/vmx/inject.h"
 #include "hv/vmx/vmcs.h"
 #include "arch/x86_64/msr.h"
 
-#define VECTOR_GP 13
 #define MISC_ENABLE_FAST_STRINGS (1ull << 0)
 #define MISC_ENABLE_BTS_UNAVAILABLE (1ull << 11)
 #define MISC_ENABLE_PEBS_UNAVAILABLE (1ull << 12)
@@ -39,6 +40,50 @@ static const struct msr_entry *vmcs_msr(uint32_t msr)
 		if (vmcs_msrs[i].msr == msr)
 			return &vmcs_msrs[i];
 	return NULL;
+}
+
+/* MSRs that are guest state VMX does not switch: the real register holds
+ * the guest's value (hv/vmx/host.h says why). Each with the check hardware
+ * makes, so that the host's own WRMSR cannot fault. */
+enum msr_check { ANY_VALUE, CANONICAL, LOW_32_BITS };
+
+static const struct {
+	uint32_t msr;
+	enum msr_check check;
+} unswitched_msrs[] = {
+	{ MSR_IA32_KERNEL_GS_BASE, CANONICAL },
+	{ MSR_IA32_STAR, ANY_VALUE },
+	{ MSR_IA32_LSTAR, CANONICAL },
+	{ MSR_IA32_CSTAR, CANONICAL },
+	{ MSR_IA32_FMASK, LOW_32_BITS },
+	{ MSR_IA32_TSC_AUX, LOW_32_BITS },
+};
+
+#define CANONICAL_BITS 48
+
+static int unswitched_msr(const struct vcpu *v, uint32_t msr, enum msr_check *check)
+{
+	/* TSC_AUX exists for RDTSCP (RDPID is hidden). */
+	if (msr == MSR_IA32_TSC_AUX && !v->plan->rdtscp)
+		return 0;
+	for (size_t i = 0; i < sizeof(unswitched_msrs) / sizeof(unswitched_msrs[0]); i++)
+		if (unswitched_msrs[i].msr == msr) {
+			*check = unswitched_msrs[i].check;
+			return 1;
+		}
+	return 0;
+}
+
+static int value_fits(enum msr_check check, uint64_t value)
+{
+	switch (check) {
+	case CANONICAL: {
+		int64_t top = (int64_t)value >> (CANONICAL_BITS - 1);
+		return top == 0 || top == -1;
+	}
+	case LOW_32_BITS: return (value >> 32) == 0;
+	default: return 1;
+	}
 }
 
 static int is_x2apic(uint32_t msr)
@@ -74,8 +119,13 @@ static enum msr_result lapic_read(struct vcpu *v, uint32_t msr, uint64_t *value)
 static enum msr_result msr_read(struct vcpu *v, uint32_t msr, uint64_t *value)
 {
 	const struct msr_entry *m = vmcs_msr(msr);
+	enum msr_check check;
 	if (m) {
 		*value = vmcs_read(m->field);
+		return MSR_DONE;
+	}
+	if (unswitched_msr(v, msr, &check)) {
+		*value = host_rdmsr(msr);
 		return MSR_DONE;
 	}
 	if (is_x2apic(msr))
@@ -95,8 +145,15 @@ static enum msr_result msr_read(struct vcpu *v, uint32_t msr, uint64_t *value)
 static enum msr_result msr_write(struct vcpu *v, uint32_t msr, uint64_t value)
 {
 	const struct msr_entry *m = vmcs_msr(msr);
+	enum msr_check check;
 	if (m) {
 		vmcs_write(m->field, value);
+		return MSR_DONE;
+	}
+	if (unswitched_msr(v, msr, &check)) {
+		if (!value_fits(check, value))
+			return MSR_FAULT;
+		host_wrmsr(msr, value);
 		return MSR_DONE;
 	}
 	if (is_x2apic(msr))
@@ -126,7 +183,7 @@ static void fault(struct vcpu *v, const char *op, uint32_t msr)
 {
 	if (v->refused_msr_accesses++ < UNKNOWN_MSR_REPORT_LIMIT)
 		log_warn("guest", "%s of MSR 0x%x refused: #GP injected", op, msr);
-	vcpu_inject_exception(v, VECTOR_GP, 1, 0);
+	inject_exception(v, VECTOR_GP, 0);
 }
 
 void exit_rdmsr(struct vcpu *v, const struct vm_exit *e)

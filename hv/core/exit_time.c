@@ -6,7 +6,9 @@
 #include "hv/core/exit_handlers.h"
 
 #include "hv/replay/nondet.h"
+#include "hv/vmx/host.h"
 #include "hv/vmx/vmcs.h"
+#include "arch/x86_64/msr.h"
 
 static void set_edx_eax(struct vcpu *v, uint64_t value)
 {
@@ -23,7 +25,8 @@ void exit_rdtsc(struct vcpu *v, const struct vm_exit *e)
 void exit_rdtscp(struct vcpu *v, const struct vm_exit *e)
 {
 	set_edx_eax(v, nd_tsc(v, EV_TSC_RDTSCP));
-	v->ctx.gpr[GPR_RCX] = 0; /* IA32_TSC_AUX: processor 0 */
+	/* The guest's own IA32_TSC_AUX (0 from power-on), as RDPID reads it. */
+	v->ctx.gpr[GPR_RCX] = (uint32_t)host_rdmsr(MSR_IA32_TSC_AUX);
 	vcpu_skip_instruction(v, e);
 }
 

@@ -26,6 +26,7 @@
 #include "hv/replay/replay_check.h"
 #include "hv/core/shell.h"
 #include "hv/lib/stop.h"
+#include "hv/vmx/host.h"
 #include "hv/vmx/vmcs.h"
 #include "hv/vmx/vmcs_setup.h"
 #include "hv/core/vmexit.h"
@@ -135,6 +136,20 @@ static void check_guest_image(uint64_t ram_size)
 	hv.guest.cmdline = hv.config.guest_cmdline;
 }
 
+/* The guest's CPU, once: every CPUID exit answers from it, and the pair
+ * compares its hash. TSX goes off first where the CPU lets us. */
+static void build_cpu_model(void)
+{
+	struct cpuid_features f = { hv.plan.rdtscp, hv.plan.rdrand_exiting, hv.plan.rdseed_exiting };
+	char what[160];
+	host_tsx_off();
+	cpu_model_build(&hv.cpu_model, host_cpuid, &f);
+	hv.cpu_model_hash = hv.cpu_model.hash;
+	cpu_model_describe(&hv.cpu_model, what, sizeof(what));
+	log_info("cpu", "guest CPU: %s; %u CPUID leaves, hash 0x%016llx", what, hv.cpu_model.count,
+		 (unsigned long long)hv.cpu_model_hash);
+}
+
 static struct vcpu *create_vcpu(uint64_t ram_size)
 {
 	struct vcpu *v = memalign(16, sizeof(*v));
@@ -146,6 +161,7 @@ static struct vcpu *create_vcpu(uint64_t ram_size)
 	memset(v, 0, sizeof(*v));
 	v->plan = &hv.plan;
 	v->caps = &hv.caps;
+	v->cpu_model = &hv.cpu_model;
 	v->ram = (uint8_t *)hv.ram_base;
 	v->ram_size = ram_size;
 	v->timer_slice = hv.config.timer_slice;
@@ -237,6 +253,7 @@ void hv_main(struct boot_info *bi)
 	if (vmx != STOP_GUEST_PASSED)
 		hv_stop(vmx);
 	vmx_print_plan(&hv.plan);
+	build_cpu_model();
 	if (vmx_on(&hv.plan) != 0)
 		hv_stop(STOP_VMX_SETUP);
 

@@ -11,6 +11,7 @@
 #include "hv/core/exit_handlers.h"
 #include "hv/lib/log.h"
 #include "hv/replay/nondet.h"
+#include "hv/vmx/inject.h"
 #include "hv/vmx/vmcs.h"
 
 struct exit_entry {
@@ -19,6 +20,7 @@ struct exit_entry {
 };
 
 static const struct exit_entry exit_table[EXIT_REASON_COUNT] = {
+	/* Host NMIs are handled before dispatch; a guest exception here is a bug. */
 	[EXIT_EXCEPTION_NMI] = { "exception or NMI", exit_unexpected },
 	[EXIT_EXTERNAL_INTERRUPT] = { "external interrupt", exit_external_interrupt },
 	[EXIT_TRIPLE_FAULT] = { "triple fault", exit_triple_fault },
@@ -90,25 +92,6 @@ const char *exit_reason_name(uint32_t reason)
 	return "unknown";
 }
 
-/*
- * An event whose delivery was cut short by the exit (IDT-vectoring info)
- * must be delivered again before anything else (SDM 27.2.4).
- */
-static int reinject_interrupted_event(void)
-{
-	uint32_t idt = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO);
-	if (!(idt & INTR_INFO_VALID))
-		return 0;
-	uint32_t type = INTR_INFO_TYPE(idt);
-	if (idt & INTR_INFO_ERROR_CODE_VALID)
-		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, vmcs_read(VMCS_IDT_VECTORING_ERROR));
-	if (type == INTR_TYPE_SW_INTERRUPT || type == INTR_TYPE_SW_EXCEPTION ||
-	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
-		vmcs_write(VMCS_ENTRY_INSTRUCTION_LEN, vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
-	vmcs_write(VMCS_ENTRY_INTR_INFO, idt & ~(1u << 12)); /* bit 12 is undefined here */
-	return 1;
-}
-
 static void read_exit(struct vm_exit *e)
 {
 	e->raw_reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
@@ -125,13 +108,11 @@ void vcpu_run(struct vcpu *v)
 {
 	struct vm_exit e = { 0 };
 	v->state = VCPU_RUNNING;
-	int reinjecting = 0;
 
 	while (v->state == VCPU_RUNNING) {
 		if (v->service)
 			v->service(v);
-		uint32_t pending_entry = (uint32_t)vmcs_read(VMCS_ENTRY_INTR_INFO);
-		nd_before_entry(v, reinjecting || (pending_entry & INTR_INFO_VALID));
+		nd_before_entry(v, inject_pending());
 		if (v->state != VCPU_RUNNING)
 			break;
 
@@ -150,7 +131,7 @@ void vcpu_run(struct vcpu *v)
 		v->exits++;
 		if (e.reason < EXIT_REASON_COUNT)
 			v->exit_counts[e.reason]++;
-		reinjecting = reinject_interrupted_event();
+		inject_interrupted(); /* before any handler queues behind it */
 		if (e.raw_reason & EXIT_REASON_ENTRY_FAILURE) {
 			vcpu_dump(v);
 			vcpu_stop(v, STOP_GUEST_CRASHED,
@@ -159,7 +140,8 @@ void vcpu_run(struct vcpu *v)
 				  (unsigned long long)e.qualification);
 			break;
 		}
-		if (v->ep->handle_exit(v, &e))
+		/* The host's NMIs are not the guest's business: before any guest exit. */
+		if (exit_host_nmi(v, &e) || v->ep->handle_exit(v, &e))
 			continue;
 		const struct exit_entry *h = e.reason < EXIT_REASON_COUNT ? &exit_table[e.reason] : NULL;
 		if (h && h->handle)
@@ -173,8 +155,9 @@ void vcpu_run(struct vcpu *v)
 
 void vcpu_print_exit_counts(const struct vcpu *v)
 {
-	log_info("vmx", "%llu VM exits, %llu interrupts injected:",
-		 (unsigned long long)v->exits, (unsigned long long)v->interrupts_injected);
+	log_info("vmx", "%llu VM exits, %llu interrupts injected, %llu host NMIs:",
+		 (unsigned long long)v->exits, (unsigned long long)v->interrupts_injected,
+		 (unsigned long long)v->host_nmis);
 	for (uint32_t r = 0; r < EXIT_REASON_COUNT; r++)
 		if (v->exit_counts[r])
 			console_printf("  exit %-3u %-26s %10llu\n", r, exit_reason_name(r),

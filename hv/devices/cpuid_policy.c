@@ -34,9 +34,19 @@ static const struct cpuid_rule hidden[] = {
 	{ 7, EBX, 1u << 14, "MPX" },
 	{ 7, EBX, 0xdc230000u, "AVX-512: needs XSAVE" },
 	{ 7, EBX, 1u << 25, "Intel PT" },
+	{ 7, ECX, 1u << 3 | 1u << 4, "PKU, OSPKE: PKRU is not switched (CR4.PKE is refused)" },
 	{ 7, ECX, 1u << 5, "WAITPKG: UMWAIT/TPAUSE idle without exiting" },
+	{ 7, ECX, 1u << 7, "CET shadow stacks: CET state is not switched (CR4.CET is refused)" },
+	{ 7, ECX, 1u << 22, "RDPID: it cannot exit; it reads the guest's own TSC_AUX, but "
+			    "a guest must not rely on an instruction CPUID hides" },
+	{ 7, ECX, 1u << 23, "Key Locker: its state is not switched (CR4.KL is refused)" },
+	{ 7, ECX, 1u << 31, "PKS: not switched (CR4.PKS is refused)" },
 	{ 7, ECX, 0x00005842u, "AVX-512 extensions" },
 	{ 7, EDX, 1u << 11, "RTM_ALWAYS_ABORT" },
+	{ 7, EDX, 1u << 13, "TSX_FORCE_ABORT: its MSR is not offered" },
+	{ 7, EDX, 1u << 20, "CET indirect-branch tracking: CET state is not switched" },
+	{ 7, EDX, 0xfc000000u, "IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, CORE_CAPABILITIES, "
+			      "SSBD: their MSRs are not offered (#GP)" },
 	{ 7, EDX, 0x01c00000u, "AMX: needs XSAVE" },
 	{ 0x80000001u, ECX, 1u << 2, "SVM" },
 	{ 0x80000007u, EDX, 0xffffffffu, "power management: host's" },
@@ -103,6 +113,7 @@ struct cpuid_regs cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpu
 			return zero();
 		if (!f->rdseed)
 			r.ebx &= ~(1u << 18);
+		r.eax = 0;                  /* the highest subleaf: the others are hidden */
 		break;
 	case 0x80000001u:
 		if (!f->rdtscp)

@@ -156,6 +156,12 @@ void vlapic_accept(struct vlapic *l, int vector)
 	set_bit(l->isr, vector);
 }
 
+void vlapic_requeue(struct vlapic *l, int vector)
+{
+	clear_bit(l->isr, vector);
+	set_bit(l->irr, vector);
+}
+
 void vlapic_advance(struct vlapic *l, uint64_t now)
 {
 	if (!l->timer_deadline || now < l->timer_deadline)

@@ -42,6 +42,8 @@ uint64_t vlapic_next_deadline(const struct vlapic *l);
 int vlapic_pending(const struct vlapic *l);
 /* The vector was delivered to the guest: IRR -> ISR. */
 void vlapic_accept(struct vlapic *l, int vector);
+/* A delivery that gave way to an exception: ISR -> IRR, to be delivered again. */
+void vlapic_requeue(struct vlapic *l, int vector);
 /* Raise a fixed interrupt from a device. */
 void vlapic_raise(struct vlapic *l, int vector);
 

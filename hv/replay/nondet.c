@@ -9,6 +9,7 @@
 #include "hv/replay/state_hash.h"
 #include "hv/vmx/vcpu.h"
 #include "hv/vmx/host.h"
+#include "hv/vmx/inject.h"
 #include "hv/vmx/vmcs.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/irq.h"
@@ -195,7 +196,7 @@ static int can_inject(int event_busy)
 
 static void inject(struct vcpu *v, int vector)
 {
-	vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | (INTR_TYPE_EXTERNAL << 8) | (uint32_t)vector);
+	inject_event(v, event_external_interrupt((unsigned)vector)); /* can_inject(): the slot is free */
 	vlapic_accept(&v->lapic, vector);
 	v->interrupts_injected++;
 }

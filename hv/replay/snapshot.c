@@ -4,6 +4,7 @@
 
 #include "hv/core/exit_handlers.h"
 #include "hv/vmx/guest_state.h"
+#include "hv/vmx/host.h"
 #include "hv/lib/stop.h"
 #include "hv/vmx/vmcs.h"
 
@@ -19,6 +20,8 @@ void snapshot_take(const struct vcpu *v, struct vcpu_snapshot *s)
 	memcpy(s->fx_guest, v->fx_guest, sizeof(s->fx_guest));
 	s->lapic = v->lapic;
 	s->uart = v->uart;
+	s->rtc = v->rtc;
+	host_save_unswitched(&s->unswitched);
 	s->point = v->point;
 	s->tsc_base = v->tsc_base;
 }
@@ -32,6 +35,8 @@ void snapshot_restore(struct vcpu *v, const struct vcpu_snapshot *s)
 	memcpy(v->fx_guest, s->fx_guest, sizeof(s->fx_guest));
 	v->lapic = s->lapic;
 	v->uart = s->uart;
+	v->rtc = s->rtc;
+	host_load_unswitched(&s->unswitched);
 	v->point = s->point;
 	v->tsc_base = s->tsc_base;
 	/* Nothing half-done may leak from the run we are rewinding. */

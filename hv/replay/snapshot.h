@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "hv/vmx/host.h"
 #include "hv/vmx/vcpu.h"
 
 #define SNAPSHOT_FIELDS_MAX 64
@@ -16,6 +17,8 @@ struct vcpu_snapshot {
 	uint8_t fx_guest[512];
 	struct vlapic lapic;
 	struct vuart uart;
+	struct vrtc rtc;
+	struct guest_unswitched unswitched;
 	struct exec_point point;
 	uint64_t tsc_base;
 };

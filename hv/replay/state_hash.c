@@ -2,6 +2,7 @@
 
 #include "hv/vmx/guest_state.h"
 #include "hv/lib/hash64.h"
+#include "hv/vmx/host.h"
 #include "hv/vmx/vcpu.h"
 #include "hv/vmx/vmcs.h"
 
@@ -25,6 +26,21 @@ static uint64_t hash_vuart(uint64_t h, const struct vuart *u)
 	return hash64_update(h, u->line, u->len);
 }
 
+/* The CMOS index latch: a data read answers for the register it selects. */
+static uint64_t hash_vrtc(uint64_t h, const struct vrtc *r)
+{
+	const uint8_t regs[] = { r->index, r->nmi_masked };
+	return hash64_update(h, regs, sizeof(regs));
+}
+
+/* Registers VMX does not switch, as the guest left them (host.h). */
+static uint64_t hash_unswitched(uint64_t h)
+{
+	struct guest_unswitched u;
+	host_save_unswitched(&u);
+	return hash64_update(h, &u, sizeof(u));
+}
+
 uint64_t state_hash(const struct vcpu *v)
 {
 	uint64_t h = HASH64_SEED;
@@ -37,6 +53,8 @@ uint64_t state_hash(const struct vcpu *v)
 	h = hash64_update(h, &v->point.count, sizeof(v->point.count));
 	h = hash_vlapic(h, &v->lapic);
 	h = hash_vuart(h, &v->uart);
+	h = hash_vrtc(h, &v->rtc);
+	h = hash_unswitched(h);
 	return hash64_final(h);
 }
 

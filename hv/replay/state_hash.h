@@ -6,8 +6,9 @@
 
 struct vcpu;
 
-/* Registers, VMCS guest state, FPU/SSE state, the deterministic part of the
- * devices, and the execution-point count. */
+/* Registers (those in the VMCS and those VMX does not switch), FPU/SSE
+ * state, the deterministic part of the devices, and the execution-point
+ * count. */
 uint64_t state_hash(const struct vcpu *v);
 /* All of guest RAM. */
 uint64_t memory_hash(const struct vcpu *v);

@@ -1,7 +1,7 @@
 /*
  * The one vCPU's operations on its VMCS and registers that exit handlers,
- * the choke point and the run loop share: guest time, stopping, skipping and
- * injecting, register access, the interrupt window, and the state dump.
+ * the choke point and the run loop share: guest time, stopping, skipping,
+ * register access, the interrupt window, and the state dump.
  */
 #include "hv/vmx/vcpu.h"
 
@@ -39,17 +39,6 @@ void vcpu_skip_instruction(struct vcpu *v, const struct vm_exit *e)
 	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
 		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
 			   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
-}
-
-void vcpu_inject_exception(struct vcpu *v, unsigned vector, int has_error, uint32_t error)
-{
-	(void)v;
-	uint32_t info = INTR_INFO_VALID | (INTR_TYPE_HW_EXCEPTION << 8) | vector;
-	if (has_error) {
-		info |= INTR_INFO_ERROR_CODE_VALID;
-		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, error);
-	}
-	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
 }
 
 uint64_t vcpu_read_gpr(const struct vcpu *v, unsigned n)

@@ -52,6 +52,7 @@ struct vm_exit {
 enum vcpu_state { VCPU_RUNNING, VCPU_STOPPED };
 
 struct nondet;
+struct cpu_model;
 
 struct vcpu {
 	struct vcpu_context ctx;
@@ -60,6 +61,7 @@ struct vcpu {
 
 	const struct vmx_plan *plan;
 	const struct vmx_caps *caps;
+	const struct cpu_model *cpu_model; /* what CPUID says, and the CR4 bits it allows */
 	uint64_t vmcs_phys;
 	uint64_t eptp;
 	uint8_t *ram;             /* host address of guest-physical 0 */
@@ -88,6 +90,7 @@ struct vcpu {
 	uint64_t exits;
 	uint64_t exit_counts[EXIT_REASON_COUNT];
 	uint64_t interrupts_injected;
+	uint64_t host_nmis;       /* NMIs of the host that arrived while the guest ran */
 	uint64_t unclaimed_port_accesses;
 	uint64_t refused_msr_accesses;
 };
@@ -99,8 +102,6 @@ void vcpu_stop(struct vcpu *v, enum ftv_stop code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Moves RIP past the exiting instruction and drops STI/MOV-SS blocking. */
 void vcpu_skip_instruction(struct vcpu *v, const struct vm_exit *e);
-/* Queues a hardware exception for the next VM entry. */
-void vcpu_inject_exception(struct vcpu *v, unsigned vector, int has_error, uint32_t error);
 /* General registers by number; RSP goes through the VMCS. */
 uint64_t vcpu_read_gpr(const struct vcpu *v, unsigned n);
 void vcpu_write_gpr(struct vcpu *v, unsigned n, uint64_t value);

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "hv/core/guest_abi.h"
+#include "hv/devices/cpu_model.h"
+#include "hv/vmx/host.h"
 #include "hv/vmx/vmcs.h"
 
 /* Access rights: present, S=1, G=1, D/B=1; type execute/read or read/write, accessed. */
@@ -15,6 +17,11 @@
 #define PAT_POWER_ON 0x0007040600070406ull
 #define DR7_POWER_ON 0x400ull
 #define RFLAGS_RESERVED_ONE 0x2ull
+#define DR6_POWER_ON 0xffff0ff0ull
+
+/* What VMX does not switch, at power-on (SDM vol. 3A, table 10-1); the
+ * rest of struct guest_unswitched is 0. */
+static const struct guest_unswitched unswitched_power_on = { .dr6 = DR6_POWER_ON };
 
 /* Bits of CR0 the guest may own freely; with unrestricted guest, PE and PG
  * are the guest's even though VMX operation otherwise fixes them. */
@@ -43,6 +50,11 @@ void vcpu_set_cr0(struct vcpu *v, uint64_t value)
 	vmcs_write(VMCS_ENTRY_CONTROLS, entry);
 }
 
+uint64_t vcpu_cr4_allowed(const struct vcpu *v)
+{
+	return v->cpu_model->cr4_allowed & v->caps->cr4_fixed1;
+}
+
 void vcpu_set_cr4(struct vcpu *v, uint64_t value)
 {
 	vmcs_write(VMCS_CR4_SHADOW, value);
@@ -63,10 +75,11 @@ void vcpu_reset(struct vcpu *v)
 {
 	const struct vmx_caps *c = v->caps;
 
-	/* Host-owned CR bits: the ones VMX forces either way. Guest writes to
-	 * them exit, and reads see the shadow, i.e. what the guest wrote. */
+	/* Host-owned CR bits: the ones VMX forces either way, and in CR4 every
+	 * bit the guest may not set. Guest writes to them exit, and reads see
+	 * the shadow, i.e. what the guest wrote. */
 	vmcs_write(VMCS_CR0_MASK, (cr0_forced_one(c) | ~(c->cr0_fixed1 | CR0_PE | CR0_PG)) & 0xffffffffull);
-	vmcs_write(VMCS_CR4_MASK, c->cr4_fixed0 | ~c->cr4_fixed1);
+	vmcs_write(VMCS_CR4_MASK, c->cr4_fixed0 | ~vcpu_cr4_allowed(v));
 	vmcs_write(VMCS_GUEST_EFER, 0);
 	vmcs_write(VMCS_ENTRY_CONTROLS, v->plan->ctl[CTL_ENTRY]);
 	vcpu_set_cr0(v, CR0_PE | CR0_ET);
@@ -115,6 +128,8 @@ void vcpu_reset(struct vcpu *v)
 	v->ctx.launched = 0;
 	v->ctx.fx_host = v->fx_host;
 	v->ctx.fx_guest = v->fx_guest;
+
+	host_load_unswitched(&unswitched_power_on);
 
 	vlapic_reset(&v->lapic);
 }

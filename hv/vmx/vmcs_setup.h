@@ -11,5 +11,8 @@ void vcpu_reset(struct vcpu *v);
  * register = that value within the VMX fixed bits. */
 void vcpu_set_cr0(struct vcpu *v, uint64_t value);
 void vcpu_set_cr4(struct vcpu *v, uint64_t value);
+/* The CR4 bits a guest write may set: those of the features its CPU model
+ * offers that VMX operation lets it have. The others are host-owned. */
+uint64_t vcpu_cr4_allowed(const struct vcpu *v);
 
 #endif

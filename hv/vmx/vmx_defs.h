@@ -240,9 +240,23 @@ enum vmcs_field {
 #define INTR_TYPE_PRIV_SW_EXCEPTION 5u
 #define INTR_TYPE_SW_EXCEPTION 6u
 
+/* ---- Exception vectors the hypervisor raises or merges (SDM vol. 3A, table 6-1) ---- */
+#define VECTOR_DE 0u
+#define VECTOR_UD 6u
+#define VECTOR_DF 8u
+#define VECTOR_TS 10u
+#define VECTOR_NP 11u
+#define VECTOR_SS 12u
+#define VECTOR_GP 13u
+#define VECTOR_PF 14u
+#define VECTOR_AC 17u
+#define VECTOR_VE 20u
+#define VECTOR_CP 21u
+
 /* ---- Guest interruptibility state ---- */
 #define INTERRUPTIBILITY_STI (1u << 0)
 #define INTERRUPTIBILITY_MOV_SS (1u << 1)
+#define INTERRUPTIBILITY_NMI (1u << 3)
 
 /* ---- Segment access rights ---- */
 #define AR_UNUSABLE (1u << 16)

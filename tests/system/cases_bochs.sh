@@ -13,6 +13,7 @@ bochs_guest_passes() {
 	expect "$CASE_DIR/console" \
 		'vmx: VT-x: VMCS revision' \
 		'vmx: VMX root operation entered' \
+		'guest: state: CR2, DR0-3, DR6, KERNEL_GS_BASE at power-on values' \
 		"guest: cpuid: vendor .*hypervisor 'ftvisor'" \
 		'guest: rdrand: ' \
 		'guest: timer: 2[0-9] interrupts' \

@@ -25,6 +25,7 @@ UNIT_SRCS_vlapic       := hv/devices/vlapic.c
 UNIT_SRCS_vuart        := hv/devices/vuart.c
 UNIT_SRCS_log_format   := hv/lib/log_format.c
 UNIT_SRCS_cpuid_policy := hv/devices/cpuid_policy.c
+UNIT_SRCS_cpu_model    := hv/devices/cpu_model.c hv/devices/cpuid_policy.c hv/lib/hash64.c
 UNIT_SRCS_guest_image  := hv/core/guest_image.c
 UNIT_SRCS_shell_parse  := hv/core/shell_parse.c
 UNIT_SRCS_crc32c       := hv/lib/crc32c.c
@@ -60,20 +61,25 @@ UNIT_SRCS_irq_route    := drivers/irq_route.c arch/x86_64/acpi.c
 # fake VMCS, the fake host (TSC, RDRAND, interrupts, VM entry), the console.
 UNIT_FAKES := tests/unit/fakes/fake_vmcs.c tests/unit/fakes/fake_host.c \
 	tests/unit/fakes/fake_serial.c tests/unit/support/panic_stub.c
-UNIT_GLUE := hv/replay/nondet.c hv/eventlog/log_alter.c hv/replay/state_hash.c hv/vmx/guest_state.c hv/lib/hash64.c \
-	hv/devices/vlapic.c hv/devices/vuart.c hv/vmx/vcpu.c hv/eventlog/event_log.c \
+UNIT_GLUE := hv/replay/nondet.c hv/eventlog/log_alter.c hv/replay/state_hash.c hv/vmx/guest_state.c \
+	hv/lib/hash64.c hv/devices/vlapic.c hv/devices/vuart.c hv/vmx/vcpu.c hv/vmx/inject.c \
+	hv/eventlog/event_log.c \
 	hv/eventlog/log_codec.c hv/lib/crc32c.c hv/lib/log.c hv/lib/log_format.c \
 	hv/lib/stop_name.c tests/unit/support/event_log_check.c tests/unit/support/random_event.c \
 	$(UNIT_FAKES)
 UNIT_SRCS_nondet       := $(UNIT_GLUE)
-UNIT_SRCS_vmexit       := hv/core/vmexit.c hv/core/exit_cpu.c hv/core/exit_io.c hv/core/exit_msr.c \
-	hv/core/exit_time.c hv/core/exit_events.c hv/vmx/vcpu_reset.c hv/devices/vrtc.c \
-	hv/devices/cpuid_policy.c $(UNIT_GLUE)
+UNIT_SRCS_vmexit       := hv/core/vmexit.c hv/core/exit_cpu.c hv/core/exit_events.c \
+	hv/core/exit_time.c hv/core/exit_io.c hv/core/exit_msr.c hv/devices/vrtc.c \
+	hv/vmx/vcpu_reset.c hv/devices/cpu_model.c hv/devices/cpuid_policy.c $(UNIT_GLUE)
+UNIT_SRCS_exit_handlers := $(UNIT_SRCS_vmexit)
 UNIT_SRCS_execpoint_pmu := hv/replay/execpoint_pmu.c hv/replay/pmu_stepper.c \
 	tests/unit/fakes/fake_pmu.c $(UNIT_GLUE)
+UNIT_SRCS_snapshot     := hv/replay/snapshot.c hv/vmx/vcpu_reset.c $(UNIT_GLUE)
+UNIT_SRCS_inject       := hv/vmx/inject.c hv/vmx/vcpu.c hv/devices/vlapic.c hv/lib/log.c \
+	hv/lib/log_format.c $(UNIT_FAKES)
 
 UNIT_MODULES := config memmap pagetable ept vmx_caps vlapic vuart log_format \
-	cpuid_policy guest_image crc32c log_codec
+	cpuid_policy cpu_model guest_image crc32c log_codec
 UNIT_MODULES += pmu_stepper
 UNIT_MODULES += execpoint_timer
 UNIT_MODULES += hash64
@@ -85,7 +91,7 @@ UNIT_MODULES += pci desc_ring e1000_mac e1000_rx frame_demux
 UNIT_MODULES += ft_proto
 UNIT_MODULES += synth_log bench_stats netbench_header
 UNIT_MODULES += acpi irq_route
-UNIT_MODULES += nondet execpoint_pmu vmexit
+UNIT_MODULES += nondet execpoint_pmu inject vmexit exit_handlers snapshot
 UNIT_BINS := $(UNIT_MODULES:%=$(UNIT_DIR)/test_%)
 
 # Objects of one test: its own file and the module sources it names.

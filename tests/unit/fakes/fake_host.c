@@ -28,6 +28,49 @@ int host_rdrand64(uint64_t *value)
 	return fake_host.rand_ok;
 }
 
+#include "arch/x86_64/msr.h"
+
+static uint64_t *msr_slot(uint32_t msr)
+{
+	switch (msr) {
+	case MSR_IA32_KERNEL_GS_BASE: return &fake_host.regs.kernel_gs_base;
+	case MSR_IA32_STAR: return &fake_host.regs.star;
+	case MSR_IA32_LSTAR: return &fake_host.regs.lstar;
+	case MSR_IA32_CSTAR: return &fake_host.regs.cstar;
+	case MSR_IA32_FMASK: return &fake_host.regs.fmask;
+	case MSR_IA32_TSC_AUX: return &fake_host.regs.tsc_aux;
+	default: fake_host.bad_msr_accesses++; return NULL;
+	}
+}
+
+uint64_t host_rdmsr(uint32_t msr)
+{
+	uint64_t *slot = msr_slot(msr);
+	return slot ? *slot : 0;
+}
+
+void host_wrmsr(uint32_t msr, uint64_t value)
+{
+	uint64_t *slot = msr_slot(msr);
+	if (slot)
+		*slot = value;
+}
+
+void host_save_unswitched(struct guest_unswitched *s)
+{
+	*s = fake_host.regs;
+}
+
+void host_load_unswitched(const struct guest_unswitched *s)
+{
+	fake_host.regs = *s;
+}
+
+void host_nmi_unblock(void)
+{
+	fake_host.nmi_unblocks++;
+}
+
 void irq_wait(uint64_t max_us)
 {
 	fake_host.waits++;

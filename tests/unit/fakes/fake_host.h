@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "hv/vmx/host.h"
+
 struct vcpu_context;
 
 struct fake_host {
@@ -26,6 +28,11 @@ struct fake_host {
 	uint8_t irq_vector;
 	void (*irq_fn)(void *ctx, uint8_t vector);
 	void *irq_ctx;
+	unsigned nmi_unblocks;    /* calls of host_nmi_unblock() */
+	/* The registers VMX does not switch, as the processor holds them;
+	 * host_rdmsr()/host_wrmsr() reach the MSRs among them. */
+	struct guest_unswitched regs;
+	unsigned bad_msr_accesses; /* of any other MSR: a real host would fault */
 	/* One VM entry: returns 0 for an exit (set its fields in the fake VMCS),
 	 * non-zero for a failed VMLAUNCH/VMRESUME. NULL: every entry fails. */
 	int (*enter)(struct vcpu_context *ctx, void *arg);

@@ -121,7 +121,17 @@ static void test_leaf7(void **state)
 	assert_true(r.ebx & BIT(3));     /* BMI1 */
 	assert_true(r.ebx & BIT(8));     /* BMI2 */
 	assert_true(r.ebx & BIT(9));     /* ERMS */
-	assert_int_equal(r.eax, 0xffffffffu);   /* max subleaf passed through */
+	/* Features whose state is not switched, RDPID (it cannot exit), and
+	 * those whose MSRs are not offered. */
+	const unsigned hidden_ecx[] = { 3, 4, 7, 22, 23, 31 };
+	for (unsigned i = 0; i < sizeof(hidden_ecx) / sizeof(hidden_ecx[0]); i++)
+		if (r.ecx & BIT(hidden_ecx[i]))
+			fail_msg("leaf 7 ECX bit %u visible", hidden_ecx[i]);
+	const unsigned hidden_edx[] = { 11, 13, 20, 26, 27, 28, 29, 30, 31 };
+	for (unsigned i = 0; i < sizeof(hidden_edx) / sizeof(hidden_edx[0]); i++)
+		if (r.edx & BIT(hidden_edx[i]))
+			fail_msg("leaf 7 EDX bit %u visible", hidden_edx[i]);
+	assert_int_equal(r.eax, 0);   /* the highest subleaf: 0, the only one offered */
 }
 
 /* Only subleaf 0 of leaf 7 is offered. */

@@ -1,0 +1,255 @@
+/*
+ * The exit handlers, through the run loop (hv/core/vmexit.c, exit_cpu.c,
+ * exit_events.c) on the fake VMCS and the fake host: CPUID answers from the
+ * CPU model, CR4 refuses the bits of hidden features, and a host NMI is
+ * counted while the guest runs on.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hv/core/exit_handlers.h"
+#include "hv/core/guest_abi.h"
+#include "hv/core/vmexit.h"
+#include "hv/devices/cpu_model.h"
+#include "hv/replay/nondet.h"
+#include "hv/vmx/vcpu.h"
+#include "hv/vmx/vmcs.h"
+#include "hv/vmx/vmcs_setup.h"
+#include "tests/unit/fakes/fake_host.h"
+#include "tests/unit/fakes/fake_serial.h"
+#include "tests/unit/fakes/fake_vmcs.h"
+
+#define CR4_SMEP (1ull << 20)
+#define CR4_OSXSAVE (1ull << 18)
+#define CR4_PKE (1ull << 22)
+#define CR4_RESERVED_15 (1ull << 15)
+#define GP_WITH_ERROR (INTR_INFO_VALID | (INTR_TYPE_HW_EXCEPTION << 8) | INTR_INFO_ERROR_CODE_VALID | 13u)
+
+/* A host CPU that has everything: the model decides what the guest sees. */
+static struct cpuid_regs cpu_with_everything(uint32_t leaf, uint32_t sub)
+{
+	struct cpuid_regs r = { ~0u, ~0u, ~0u, ~0u };
+	if (leaf == 0)
+		r.eax = 0xd;
+	if (leaf == 0x80000000u)
+		r.eax = 0x80000008u;
+	if (leaf == 4 && sub > 0)
+		r.eax = 0;
+	return r;
+}
+
+/* An execution-point backend that only keeps the point. */
+static int ep_init(struct vcpu *v) { (void)v; return 0; }
+static void ep_prepare(struct vcpu *v, const struct exec_point *at, int exact, uint32_t slice)
+{
+	(void)v; (void)at; (void)exact; (void)slice;
+}
+static void ep_account(struct vcpu *v, const struct vm_exit *e) { v->point.rip = e->rip; }
+static int ep_handle(struct vcpu *v, const struct vm_exit *e) { (void)v; (void)e; return 0; }
+static const struct execpoint_backend ep_stub = { "stub", ep_init, ep_prepare, ep_account, ep_handle };
+
+static struct {
+	struct vcpu v;
+	struct vmx_caps caps;
+	struct vmx_plan plan;
+	struct cpu_model model;
+	struct nondet nd;
+} rig;
+
+static int setup(void **state)
+{
+	memset(&rig, 0, sizeof(rig));
+	fake_vmcs_reset();
+	fake_host_reset();
+	fake_console_reset();
+	const struct cpuid_features f = { 1, 1, 1 };
+	cpu_model_build(&rig.model, cpu_with_everything, &f);
+	rig.caps.cr0_fixed0 = CR0_PE | CR0_NE | CR0_PG;
+	rig.caps.cr0_fixed1 = ~0ull;
+	rig.caps.cr4_fixed0 = CR4_VMXE;
+	rig.caps.cr4_fixed1 = ~0ull;
+	rig.v.caps = &rig.caps;
+	rig.v.plan = &rig.plan;
+	rig.v.cpu_model = &rig.model;
+	rig.v.ep = &ep_stub;
+	rig.v.nd = &rig.nd;
+	rig.v.timer_slice = 1000;
+	nd_init(&rig.nd, ND_LIVE, NULL);
+	vcpu_reset(&rig.v);
+	*state = &rig.v;
+	return 0;
+}
+
+static struct vm_exit instruction_exit(uint32_t reason, uint64_t rip, uint32_t len, uint64_t q)
+{
+	struct vm_exit e = { .reason = reason, .raw_reason = reason, .qualification = q,
+			     .instr_len = len, .rip = rip };
+	fake_vmcs_set(VMCS_GUEST_RIP, rip);
+	return e;
+}
+
+static void test_cpuid_answers_from_the_model(void **state)
+{
+	struct vcpu *v = *state;
+	v->ctx.gpr[GPR_RAX] = 7;
+	v->ctx.gpr[GPR_RCX] = 0;
+	struct vm_exit e = instruction_exit(EXIT_CPUID, 0x1000, 2, 0);
+	exit_cpuid(v, &e);
+	struct cpuid_regs want = cpu_model_cpuid(&rig.model, 7, 0);
+	assert_int_equal(v->ctx.gpr[GPR_RAX], want.eax);
+	assert_int_equal(v->ctx.gpr[GPR_RBX], want.ebx);
+	assert_int_equal(v->ctx.gpr[GPR_RCX], want.ecx);
+	assert_int_equal(v->ctx.gpr[GPR_RDX], want.edx);
+	assert_int_equal(v->ctx.gpr[GPR_RBX] & (1u << 11), 0); /* RTM hidden although the host has it */
+	assert_int_equal(fake_vmcs_get(VMCS_GUEST_RIP), 0x1002);
+}
+
+/* MOV to CR4 from EAX: qualification CR 4, type 0, register 0. */
+static void write_cr4(struct vcpu *v, uint64_t value)
+{
+	v->ctx.gpr[GPR_RAX] = value;
+	fake_vmcs_set(VMCS_ENTRY_INTR_INFO, 0);
+	struct vm_exit e = instruction_exit(EXIT_CR_ACCESS, 0x2000, 3, 4);
+	exit_cr_access(v, &e);
+}
+
+static void test_cr4_refuses_hidden_features(void **state)
+{
+	struct vcpu *v = *state;
+	/* The bits the guest may not set are host-owned, so setting one exits. */
+	uint64_t mask = fake_vmcs_get(VMCS_CR4_MASK);
+	assert_true(mask & CR4_OSXSAVE);
+	assert_true(mask & CR4_PKE);
+	assert_true(mask & CR4_RESERVED_15);
+	assert_false(mask & CR4_SMEP);
+
+	const uint64_t refused[] = { CR4_OSXSAVE, CR4_PKE, CR4_VMXE, CR4_RESERVED_15 };
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		write_cr4(v, CR4_PAE | refused[i]);
+		assert_int_equal(fake_vmcs_get(VMCS_ENTRY_INTR_INFO), GP_WITH_ERROR);
+		assert_int_equal(fake_vmcs_get(VMCS_ENTRY_EXCEPTION_ERROR), 0);
+		assert_int_equal(fake_vmcs_get(VMCS_GUEST_RIP), 0x2000); /* a fault: not skipped */
+		assert_int_equal(fake_vmcs_get(VMCS_CR4_SHADOW), 0);
+	}
+	write_cr4(v, CR4_PAE | CR4_SMEP);
+	assert_int_equal(fake_vmcs_get(VMCS_ENTRY_INTR_INFO), 0);
+	assert_int_equal(fake_vmcs_get(VMCS_CR4_SHADOW), CR4_PAE | CR4_SMEP);
+	assert_int_equal(fake_vmcs_get(VMCS_GUEST_CR4), CR4_PAE | CR4_SMEP | CR4_VMXE);
+	assert_int_equal(fake_vmcs_get(VMCS_GUEST_RIP), 0x2003);
+}
+
+static void msr_exit(struct vcpu *v, uint32_t reason, uint32_t msr, uint64_t value)
+{
+	v->ctx.gpr[GPR_RCX] = msr;
+	v->ctx.gpr[GPR_RAX] = (uint32_t)value;
+	v->ctx.gpr[GPR_RDX] = value >> 32;
+	fake_vmcs_set(VMCS_ENTRY_INTR_INFO, 0);
+	struct vm_exit e = instruction_exit(reason, 0x3000, 2, 0);
+	if (reason == EXIT_WRMSR)
+		exit_wrmsr(v, &e);
+	else
+		exit_rdmsr(v, &e);
+}
+
+/* KERNEL_GS_BASE, the SYSCALL MSRs and TSC_AUX are the guest's in the real
+ * registers: WRMSR reaches them when the value is one hardware takes, and
+ * RDMSR sees what SWAPGS left there. */
+static void test_unswitched_msrs(void **state)
+{
+	struct vcpu *v = *state;
+	rig.plan.rdtscp = 1;
+	msr_exit(v, EXIT_WRMSR, 0xc0000082u, 0xffffffff81000000ull); /* LSTAR */
+	assert_int_equal(fake_host.regs.lstar, 0xffffffff81000000ull);
+	assert_int_equal(fake_vmcs_get(VMCS_GUEST_RIP), 0x3002);
+
+	msr_exit(v, EXIT_WRMSR, 0xc0000082u, 0x0000800000000000ull); /* not canonical */
+	assert_int_equal(fake_vmcs_get(VMCS_ENTRY_INTR_INFO), GP_WITH_ERROR);
+	assert_int_equal(fake_host.regs.lstar, 0xffffffff81000000ull);
+
+	msr_exit(v, EXIT_WRMSR, 0xc0000103u, 1ull << 32); /* TSC_AUX: 32 bits */
+	assert_int_equal(fake_vmcs_get(VMCS_ENTRY_INTR_INFO), GP_WITH_ERROR);
+	msr_exit(v, EXIT_WRMSR, 0xc0000103u, 7);
+	assert_int_equal(fake_host.regs.tsc_aux, 7);
+	struct vm_exit e = instruction_exit(EXIT_RDTSCP, 0x3000, 3, 0);
+	exit_rdtscp(v, &e);
+	assert_int_equal(v->ctx.gpr[GPR_RCX], 7);
+
+	fake_host.regs.kernel_gs_base = 0x1234000; /* what a SWAPGS in the guest left */
+	msr_exit(v, EXIT_RDMSR, 0xc0000102u, 0);
+	assert_int_equal(v->ctx.gpr[GPR_RAX], 0x1234000);
+	assert_int_equal(fake_host.bad_msr_accesses, 0);
+}
+
+/* The scripted guest: exits listed in order, the last one a passing report. */
+struct script {
+	const uint32_t *reasons;
+	const uint32_t *intr_info;
+	unsigned n, at;
+};
+
+static int play(struct vcpu_context *ctx, void *arg)
+{
+	struct script *s = arg;
+	unsigned i = s->at < s->n ? s->at++ : s->n - 1;
+	fake_vmcs_set(VMCS_EXIT_REASON, s->reasons[i]);
+	fake_vmcs_set(VMCS_EXIT_INTR_INFO, s->intr_info[i]);
+	fake_vmcs_set(VMCS_EXIT_INSTRUCTION_LEN, 3);
+	fake_vmcs_set(VMCS_ENTRY_INTR_INFO, 0);
+	if (s->reasons[i] == EXIT_VMCALL) {
+		ctx->gpr[GPR_RAX] = FTV_HC_REPORT;
+		ctx->gpr[GPR_RBX] = 0;
+	}
+	return 0;
+}
+
+static void run(struct vcpu *v, struct script *s)
+{
+	fake_host.enter = play;
+	fake_host.enter_arg = s;
+	vcpu_run(v);
+}
+
+#define NMI_INFO (INTR_INFO_VALID | (INTR_TYPE_NMI << 8) | 2u)
+
+static void test_host_nmi_resumes_the_guest(void **state)
+{
+	struct vcpu *v = *state;
+	const uint32_t reasons[] = { EXIT_EXCEPTION_NMI, EXIT_EXCEPTION_NMI, EXIT_VMCALL };
+	const uint32_t info[] = { NMI_INFO, NMI_INFO, 0 };
+	struct script s = { reasons, info, 3, 0 };
+	run(v, &s);
+	assert_int_equal(v->stop_code, STOP_GUEST_PASSED);
+	assert_int_equal(v->host_nmis, 2);
+	assert_int_equal(fake_host.nmi_unblocks, 2); /* NMIs unblocked after each */
+	assert_int_equal(fake_host.entries, 3);
+	assert_int_equal(fake_vmcs_writes(VMCS_ENTRY_INTR_INFO), 0); /* nothing given to the guest */
+}
+
+static void test_guest_exception_exit_is_reported(void **state)
+{
+	struct vcpu *v = *state;
+	const uint32_t reasons[] = { EXIT_EXCEPTION_NMI, EXIT_VMCALL };
+	const uint32_t info[] = { INTR_INFO_VALID | (INTR_TYPE_HW_EXCEPTION << 8) | 6u, 0 };
+	struct script s = { reasons, info, 2, 0 };
+	run(v, &s);
+	assert_int_equal(v->stop_code, STOP_GUEST_CRASHED);
+	assert_non_null(strstr(v->stop_reason, "unexpected VM exit: exception or NMI"));
+	assert_int_equal(v->host_nmis, 0);
+	assert_int_equal(fake_host.nmi_unblocks, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_cpuid_answers_from_the_model, setup),
+		cmocka_unit_test_setup(test_cr4_refuses_hidden_features, setup),
+		cmocka_unit_test_setup(test_unswitched_msrs, setup),
+		cmocka_unit_test_setup(test_host_nmi_resumes_the_guest, setup),
+		cmocka_unit_test_setup(test_guest_exception_exit_is_reported, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
