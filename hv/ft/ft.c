@@ -146,9 +146,7 @@ void ft_print_status(void)
 int ft_channel_wait_acked(void)
 {
 	struct ft_roles *s = &ft.roles;
-	/* A backup that never showed up may still come and catch up. */
-	while (s->acked_seq < s->log->seq && !(s->peer_silent && s->ever_heard) &&
-	       !s->catch_up_refused) {
+	while (s->acked_seq < s->log->seq && !ft_roles_no_backup(s)) {
 		service();
 		net_wait(WAIT_US);
 	}
@@ -181,8 +179,7 @@ static void primary_drain(void)
 		log_info("ft", "all %llu events (%llu batches) acknowledged by the backup",
 			 (unsigned long long)s->log->appended, (unsigned long long)s->log->seq);
 	else
-		log_error("ft", "%s with %llu of %llu batches acknowledged",
-			  s->catch_up_refused ? "no backup can catch up" : "the backup fell silent",
+		log_error("ft", "%s with %llu of %llu batches acknowledged", ft_roles_no_backup(s),
 			  (unsigned long long)s->acked_seq, (unsigned long long)s->log->seq);
 }
 

@@ -213,6 +213,7 @@ static void primary_got_welcome(struct ft_roles *s, const struct ft_msg *m)
 		break;
 	}
 	s->welcomed = 1;
+	s->refused = 0;
 	s->grace_until_ms = 0;
 	s->unprotected_said = 0;
 	s->send_seq = a.next_seq;
@@ -231,6 +232,7 @@ static void primary_got_msg(struct ft_roles *s, const struct ft_msg *m)
 		break;
 	case FT_MSG_REFUSE:
 		s->refusals++;
+		s->refused = 1;
 		log_error("ft", "backup %s refused the channel: %.*s", s->c.peer, (int)m->len,
 			  (const char *)m->payload);
 		refuse_channel(s, FT_REFUSED_RETRY_MS);
@@ -280,6 +282,17 @@ int ft_roles_flow_controlled(struct ft_roles *s)
 		say_unprotected(s, "backup %s did not return within %u ms after the channel closed",
 				s->c.peer, FT_RECONNECT_GRACE_MS);
 	return s->grace_until_ms != 0;
+}
+
+const char *ft_roles_no_backup(const struct ft_roles *s)
+{
+	if (s->catch_up_refused)
+		return "no backup can catch up";
+	if (s->refused)
+		return "the backup refused the channel";
+	if (s->peer_silent && s->ever_heard)
+		return "the backup fell silent";
+	return NULL;
 }
 
 uint64_t ft_roles_unacked_bytes(const struct ft_roles *s)

@@ -105,6 +105,7 @@ struct ft_roles {
 	uint64_t grace_until_ms;     /* flow control waits for the backup until then (0: not) */
 	int unprotected_said;        /* "runs unprotected" was said since the last welcome */
 	uint64_t refusals;
+	int refused;                 /* the backup refused the channel since the last welcome */
 	uint64_t pauses;             /* flow control paused the guest (counted by the run loop's hook) */
 
 	/* backup: what was received and verified, and of which run */
@@ -159,6 +160,10 @@ void ft_roles_service(struct ft_roles *s, uint64_t guest_count);
 int ft_roles_flow_controlled(struct ft_roles *s);
 /* The primary's unacknowledged log (all it holds). */
 uint64_t ft_roles_unacked_bytes(const struct ft_roles *s);
+/* Primary: why no backup will acknowledge the rest of the log (it refused
+ * the channel, cannot catch up, or fell silent), or NULL while one still
+ * may (one never heard may still come). */
+const char *ft_roles_no_backup(const struct ft_roles *s);
 /* The backup knows of no primary any more: it was heard, and is silent. */
 int ft_roles_primary_gone(const struct ft_roles *s);
 

@@ -159,6 +159,7 @@ static void test_refusing_backup_does_not_hold_the_guest(void **state)
 	struct rig *r = rig_new(FT_ROLE_PRIMARY, RUN_A);
 	add_batches(&r->log, 20);
 	live_peer_for(r, FT_ROLE_BACKUP, 0, 1000);
+	assert_null(ft_roles_no_backup(&r->s));
 	primary_connects(r);
 	static const char no[] = "the primary runs another guest (image, command line or RAM differ)";
 	deliver(r, FT_MSG_REFUSE, no, sizeof(no) - 1);
@@ -168,6 +169,8 @@ static void test_refusing_backup_does_not_hold_the_guest(void **state)
 	assert_false(ft_roles_flow_controlled(&r->s));
 	assert_said_once("the primary runs unprotected");
 	assert_said_once("ft: backup 10.0.0.2 refused the channel: the primary runs another guest");
+	/* Nor does the end of the run wait for it. */
+	assert_string_equal(ft_roles_no_backup(&r->s), "the backup refused the channel");
 
 	/* It keeps being refused while heard: the guest is never held, and the
 	 * console does not repeat itself. */
