@@ -43,28 +43,40 @@ static void flush(void *ctx)
 		tcp_output(t->conn);
 }
 
-/* Safe inside lwIP callbacks (lwIP defers the free). */
+static void abort_pcb(struct ft_lwip *t, struct tcp_pcb *pcb)
+{
+	t->aborted = pcb;
+	tcp_abort(pcb);
+}
+
+/* A FIN after what was queued (the REFUSE). lwIP resets instead, dropping
+ * the queue, if received data was not yet taken (tcp_recved): on_recv
+ * takes each delivery before handing it to the roles. */
 static void refuse(void *ctx)
 {
-	struct tcp_pcb *pcb = let_go(ctx);
+	struct ft_lwip *t = ctx;
+	struct tcp_pcb *pcb = let_go(t);
 	if (pcb && tcp_close(pcb) != ERR_OK)
-		tcp_abort(pcb);
+		abort_pcb(t, pcb);
 }
 
 static void abort_conn(void *ctx)
 {
-	struct tcp_pcb *pcb = let_go(ctx);
+	struct ft_lwip *t = ctx;
+	struct tcp_pcb *pcb = let_go(t);
 	if (pcb)
-		tcp_abort(pcb);
+		abort_pcb(t, pcb);
 }
 
 /*
  * lwIP's rule: a receive callback that aborted its own pcb (directly or
- * through the roles) must say so with ERR_ABRT and not touch it again.
+ * through the roles) must say so with ERR_ABRT and not touch it again; one
+ * that closed it returns ERR_OK.
  */
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
 	struct ft_lwip *t = arg;
+	t->aborted = NULL;
 	if (!p || err != ERR_OK) {
 		if (p)
 			pbuf_free(p);
@@ -79,6 +91,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		return ERR_OK;
 	}
 	uint16_t off = 0, total = p->tot_len;
+	tcp_recved(pcb, total); /* all of it is copied out below */
 	while (off < total && t->conn == pcb) {
 		uint8_t chunk[1024];
 		size_t n = (size_t)(total - off) < sizeof(chunk) ? (size_t)(total - off) : sizeof(chunk);
@@ -89,11 +102,9 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		off = (uint16_t)(off + took);
 	}
 	pbuf_free(p);
-	if (t->conn != pcb)
-		return ERR_ABRT;
-	tcp_recved(pcb, total);
-	ft_roles_delivered(t->roles);
-	return t->conn == pcb ? ERR_OK : ERR_ABRT;
+	if (t->conn == pcb)
+		ft_roles_delivered(t->roles);
+	return t->aborted == pcb ? ERR_ABRT : ERR_OK;
 }
 
 static void on_err(void *arg, err_t err)

@@ -23,6 +23,7 @@ struct ft_lwip {
 	char peer_str[IP4ADDR_STRLEN_MAX];
 	uint16_t port, hb_port;
 	struct tcp_pcb *listener, *conn;
+	struct tcp_pcb *aborted;      /* aborted during the current receive callback */
 	struct udp_pcb *hb;
 	uint8_t msg[FT_MSG_HEADER_SIZE + EVENT_LOG_BATCH_BYTES]; /* one message being queued */
 };
