@@ -24,6 +24,8 @@ void ft_hello_encode(const struct ft_hello *h, uint8_t out[FT_HELLO_SIZE])
 	put_le(out + 4, h->counter, 4);
 	put_le(out + 8, h->guest_hash, 8);
 	put_le(out + 16, h->ram_size, 8);
+	put_le(out + 24, h->run_id, 8);
+	put_le(out + 32, h->cpu_model, 8);
 }
 
 int ft_hello_decode(const uint8_t *p, size_t len, struct ft_hello *h)
@@ -34,21 +36,23 @@ int ft_hello_decode(const uint8_t *p, size_t len, struct ft_hello *h)
 	h->counter = (uint32_t)get_le(p + 4, 4);
 	h->guest_hash = get_le(p + 8, 8);
 	h->ram_size = get_le(p + 16, 8);
+	h->run_id = get_le(p + 24, 8);
+	h->cpu_model = get_le(p + 32, 8);
 	return 0;
 }
 
 void ft_ack_encode(const struct ft_ack *a, uint8_t out[FT_ACK_SIZE])
 {
-	put_le(out, a->next_seq, 8);
-	put_le(out + 8, a->next_event, 8);
+	put_le(out, a->run_id, 8);
+	put_le(out + 8, a->next_seq, 8);
 }
 
 int ft_ack_decode(const uint8_t *p, size_t len, struct ft_ack *a)
 {
 	if (len != FT_ACK_SIZE)
 		return -1;
-	a->next_seq = get_le(p, 8);
-	a->next_event = get_le(p + 8, 8);
+	a->run_id = get_le(p, 8);
+	a->next_seq = get_le(p + 8, 8);
 	return 0;
 }
 
@@ -146,6 +150,7 @@ void ft_heartbeat_encode(const struct ft_heartbeat *hb, uint8_t out[FT_HEARTBEAT
 	put_le(out + 12, hb->uptime_ms, 4);
 	put_le(out + 16, hb->events, 8);
 	put_le(out + 24, hb->count, 8);
+	put_le(out + 32, hb->run_id, 8);
 }
 
 int ft_heartbeat_decode(const uint8_t *p, size_t len, struct ft_heartbeat *hb)
@@ -158,5 +163,6 @@ int ft_heartbeat_decode(const uint8_t *p, size_t len, struct ft_heartbeat *hb)
 	hb->uptime_ms = (uint32_t)get_le(p + 12, 4);
 	hb->events = get_le(p + 16, 8);
 	hb->count = get_le(p + 24, 8);
+	hb->run_id = get_le(p + 32, 8);
 	return 0;
 }

@@ -6,12 +6,15 @@
  *   0 u32 magic 'F','T','C','H'   4 u8 version   5 u8 type
  *   6 u16 reserved (0)            8 u32 payload length
  * Types:
- *   HELLO    primary -> backup: who I am and what I run (struct ft_hello)
+ *   HELLO    primary -> backup: who I am, this boot's run id and what I
+ *            run (struct ft_hello)
  *   WELCOME  backup -> primary: accepted; send from this batch (struct ft_ack)
  *   REFUSE   backup -> primary: not accepted; payload is the reason (text)
  *   BATCH    primary -> backup: one record-log batch (log_codec.h), verbatim
- *   ACK      backup -> primary: everything before this batch/event is
- *            received and verified (struct ft_ack), cumulative
+ *   ACK      backup -> primary: everything before this batch is received and
+ *            verified (struct ft_ack), cumulative
+ * WELCOME and ACK echo the run id of the HELLO: a primary that rebooted
+ * runs a new execution, which no backup of the old one can follow.
  */
 #ifndef FTV_FT_PROTO_H
 #define FTV_FT_PROTO_H
@@ -19,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FT_PROTO_VERSION 1
+#define FT_PROTO_VERSION 2
 #define FT_MSG_HEADER_SIZE 12
 #define FT_MSG_MAX_PAYLOAD (1u << 20)
 
@@ -36,12 +39,15 @@ struct ft_hello {
 	uint32_t counter;           /* enum execpoint_choice actually in use */
 	uint64_t guest_hash;        /* hash of the guest image and command line */
 	uint64_t ram_size;
+	uint64_t run_id;            /* random at each boot of the primary, never 0 */
+	uint64_t cpu_model;         /* hash of the virtual CPU model the guest sees */
 };
-#define FT_HELLO_SIZE 24
+#define FT_HELLO_SIZE 40
 
+/* The primary learns which event that is from its own batch headers. */
 struct ft_ack {
+	uint64_t run_id;            /* the run being acknowledged (the HELLO's) */
 	uint64_t next_seq;          /* the first batch not yet received */
-	uint64_t next_event;        /* the first event not yet received */
 };
 #define FT_ACK_SIZE 16
 
@@ -83,19 +89,21 @@ enum ft_rx_result ft_rx_next(struct ft_rx *rx, struct ft_msg *msg);
 void ft_rx_reset(struct ft_rx *rx);
 const char *ft_msg_type_name(unsigned type);
 
-/* The heartbeat datagram, 32 bytes:
+/* The heartbeat datagram, 40 bytes:
  *   0 u32 magic 'F','T','H','B'  4 u8 version  5 u8 role (enum ft_role)
  *   6 u16 reserved  8 u32 sequence  12 u32 uptime in ms (wraps)
  *   16 u64 log position (primary: events recorded; backup: events received)
- *   24 u64 guest execution point count */
+ *   24 u64 guest execution point count
+ *   32 u64 run id (primary: its own; backup: the run it follows, 0 if none) */
 struct ft_heartbeat {
 	uint8_t role;
 	uint32_t seq;
 	uint32_t uptime_ms;
 	uint64_t events;
 	uint64_t count;
+	uint64_t run_id;
 };
-#define FT_HEARTBEAT_SIZE 32
+#define FT_HEARTBEAT_SIZE 40
 
 void ft_heartbeat_encode(const struct ft_heartbeat *hb, uint8_t out[FT_HEARTBEAT_SIZE]);
 /* 0, or -1 for anything that is not a well-formed heartbeat. */

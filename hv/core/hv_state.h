@@ -23,9 +23,9 @@ struct hv_state {
 	struct guest_image guest;    /* the checked image, for every power-on */
 	struct nondet nd;            /* the record/replay choke point */
 	struct event_log log;        /* the record log */
+	uint64_t cpu_model_hash;     /* the virtual CPU model the guest sees (HELLO compares it) */
 	int exact_points;            /* an exact execution-point counter runs: replay possible */
 	uint64_t heap_base, ram_base;
-	uint64_t cpu_model_hash;
 };
 
 #endif

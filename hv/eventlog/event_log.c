@@ -157,9 +157,16 @@ uint64_t event_log_held(const struct event_log *l)
 
 uint64_t event_log_oldest_event(const struct event_log *l)
 {
-	if (l->oldest == l->seq)
+	return event_log_first_event(l, l->oldest);
+}
+
+uint64_t event_log_first_event(const struct event_log *l, uint64_t seq)
+{
+	if (seq == l->seq)
 		return l->events;
-	return get_le(l->buf + start_of(l, l->oldest) % l->cap + HDR_FIRST_EVENT, 8);
+	if (seq < l->oldest || seq > l->seq)
+		return UINT64_MAX;
+	return get_le(l->buf + start_of(l, seq) % l->cap + HDR_FIRST_EVENT, 8);
 }
 
 uint8_t *event_log_contiguous(struct event_log *l, size_t *len)

@@ -99,6 +99,9 @@ uint64_t event_log_held(const struct event_log *l);
 /* Index of the first event of the oldest held batch (with no batch held:
  * of the first event to come). */
 uint64_t event_log_oldest_event(const struct event_log *l);
+/* Index of the first event of batch 'seq', held or the next to finish
+ * (then: of the first event to come); -1 (all ones) for any other batch. */
+uint64_t event_log_first_event(const struct event_log *l, uint64_t seq);
 
 /* The held batches as one run of bytes, which they are unless they wrap
  * around the end of the buffer (never for a log that releases nothing):

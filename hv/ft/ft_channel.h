@@ -18,7 +18,8 @@ struct rtt_stats;
  * log from filling. */
 void ft_channel_open(struct hv_state *hv, size_t log_bytes);
 /* Primary: serves the channel until the backup acknowledged every
- * finished batch of the log. 0, or -1 when the backup fell silent. */
+ * finished batch of the log. 0, or -1 when no backup will (it fell
+ * silent, refused the channel or cannot catch up). */
 int ft_channel_wait_acked(void);
 /* Backup: event_log's wait_more hook (serves the channel until more log
  * arrives; 0 when the primary fell silent). */

@@ -158,12 +158,12 @@ static void check_payload_codecs(const uint8_t *p, uint32_t len)
 	}
 }
 
-/* The stream's first bytes (up to 40) as a heartbeat datagram, made to
+/* The stream's first bytes (up to 48) as a heartbeat datagram, made to
  * start like one if 'as_hb': well-formed ones re-encode to the same bytes,
- * and only 32-byte ones with a known role are well-formed. */
+ * and only 40-byte ones with a known role are well-formed. */
 static void check_heartbeat(const uint8_t *stream, size_t n, int as_hb)
 {
-	uint8_t p[40], again[FT_HEARTBEAT_SIZE];
+	uint8_t p[FT_HEARTBEAT_SIZE + 8], again[FT_HEARTBEAT_SIZE];
 	size_t len = n < sizeof(p) ? n : sizeof(p);
 	struct ft_heartbeat hb;
 	memcpy(p, stream, len);

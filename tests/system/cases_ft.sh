@@ -140,16 +140,31 @@ pair_corrupt_batch_on_the_wire() {
 		ft_same_checkpoints
 }
 
-# The primary dies: the backup says so within the heartbeat timeout.
+# The primary dies: the backup says so within the heartbeat timeout. The
+# backup prints its figures every 500 ms, so its console's last time stamp
+# before the kill is at most that much before it; the silence must be
+# declared within ft.hb_timeout_ms of it, give or take the service period.
 pair_backup_notices_silent_primary() {
-	ft_pair_setup "guest.cmdline = test=replay ticks=100000" -- "guest.cmdline = test=replay ticks=100000"
+	ft_pair_setup "guest.cmdline = test=replay ticks=100000" -- "guest.cmdline = test=replay ticks=100000" \
+		"ft.stats_interval_ms = 500"
 	ft_start backup tapB 52:54:00:77:00:12
 	ft_start primary tapA 52:54:00:77:00:11
 	ft_wait backup 'checkpoint 2: ' 180 || return 1
 	kill -TERM "${PAIR_PIDS[1]}"
 	wait "${PAIR_PIDS[1]}" 2>/dev/null
+	local before
+	before=$(ft_line_ms backup '^\[ *[0-9]+\.[0-9]+\]')
 	ft_wait backup 'peer 10.77.0.11 \(primary\) silent for [0-9]+ ms: noticed by the backup' 60 &&
-		ft_wait backup 'the primary fell silent; the log ends at event [0-9]+' 30
+		ft_wait backup 'the primary fell silent; the log ends at event [0-9]+' 30 || return 1
+	local declared slack=1500 timeout
+	timeout=$(sed -n "s/^ft.hb_timeout_ms = //p" "$CASE_DIR/backup/ftvisor.cfg")
+	declared=$(ft_line_ms backup 'silent for [0-9]+ ms: noticed by the backup')
+	echo "last line before the kill at ${before} ms, silence declared at ${declared} ms (timeout ${timeout} ms)"
+	[ -n "$before" ] && [ -n "$declared" ] || { echo "no time stamps on the backup's console"; return 1; }
+	if [ $((declared - before)) -gt $((timeout + slack)) ]; then
+		echo "silence declared $((declared - before)) ms after the kill, want <= $timeout + $slack ms"
+		return 1
+	fi
 }
 
 # A log larger than its ring (replay.log_mb = 1 on both sides), so both
@@ -176,4 +191,96 @@ pair_log_ring_wraps() {
 		expect_not "$b" "the backup's log is full" 'diverged' 'corrupt batch' &&
 		expect_not "$p" 'the log is full' 'was dropped' 'no backup can catch up' &&
 		ft_same_checkpoints
+}
+
+# The uptime in ms of a console line ("[  12.345678] ..."): the last line
+# matching REGEX in SIDE's console (empty if none).
+ft_line_ms() {
+	tr -d '\r' <"$CASE_DIR/$1/console" | grep -E -- "$2" | tail -1 |
+		sed -n 's/^\[ *\([0-9]*\)\.\([0-9]\{3\}\).*/\1\2/p' | sed 's/^0*\([0-9]\)/\1/'
+}
+
+# A backup that runs another guest (another command line) refuses the
+# channel while its heartbeats go on: the primary's guest must not wait for
+# it (flow control is for a welcomed backup), and the primary says it runs
+# unprotected. A small flow-control window makes a frozen guest certain.
+pair_backup_with_another_guest() {
+	ft_pair_setup "guest.cmdline = test=replay ticks=5000" "ft.max_unacked_kb = 16" -- \
+		"guest.cmdline = test=replay ticks=5001"
+	ft_start backup tapB 52:54:00:77:00:12
+	ft_start primary tapA 52:54:00:77:00:11
+	ft_wait primary 'ftvisor: stopped: ' 240 || return 1
+	local p=$CASE_DIR/primary/console
+	expect "$p" 'backup 10.77.0.12 refused the channel: the primary runs another guest' \
+		'the primary runs unprotected .*: backup 10.77.0.12 refused the channel' \
+		'ftvisor: stopped: guest passed' \
+		'the backup refused the channel with [0-9]+ of [0-9]+ batches acknowledged' &&
+		expect "$CASE_DIR/backup/console" \
+			'refusing primary 10.77.0.11: the primary runs another guest' &&
+		expect_not "$p" 'guest paused' || return 1
+	local n
+	n=$(tr -d '\r' <"$p" | grep -c 'the primary runs unprotected')
+	[ "$n" -eq 1 ] || { echo "'runs unprotected' said $n times, want once"; return 1; }
+}
+
+# The primary reboots in the middle of a run: the new boot has a new run id,
+# and the backup, which replayed the old run, refuses it by name.
+pair_primary_reboots() {
+	ft_pair_setup "guest.cmdline = test=replay ticks=100000" -- "guest.cmdline = test=replay ticks=100000"
+	ft_start backup tapB 52:54:00:77:00:12
+	ft_start primary tapA 52:54:00:77:00:11
+	ft_wait backup 'checkpoint 2: ' 180 || return 1
+	local first
+	first=$(tr -d '\r' <"$CASE_DIR/primary/console" | sed -n 's/.*primary: run id \([0-9a-f]*\).*/\1/p')
+	kill -TERM "${PAIR_PIDS[1]}"
+	wait "${PAIR_PIDS[1]}" 2>/dev/null
+	cp "$CASE_DIR/primary/console" "$CASE_DIR/primary/console.first"
+	ft_start primary tapA 52:54:00:77:00:11
+	ft_wait backup 'refusing primary 10.77.0.11: the primary rebooted' 180 &&
+		ft_wait primary 'backup 10.77.0.12 refused the channel: the primary rebooted' 30 &&
+		ft_wait primary 'the primary runs unprotected' 30 || return 1
+	local second
+	second=$(tr -d '\r' <"$CASE_DIR/primary/console" | sed -n 's/.*primary: run id \([0-9a-f]*\).*/\1/p')
+	echo "run ids: $first, then $second"
+	[ -n "$first" ] && [ "$first" != "$second" ] || { echo "the reboot kept run id '$first'"; return 1; }
+	expect "$CASE_DIR/backup/console" "refusing primary .*run id $second, this backup follows run $first"
+}
+
+# The backup boots after the primary's log (1 MiB) wrapped and dropped its
+# first batches: the backup cannot catch up; the primary refuses it, says
+# it runs unprotected, and its guest runs to the end.
+pair_backup_joins_after_wrap() {
+	local common=("guest.cmdline = test=replay ticks=80000" "replay.log_mb = 1"
+		"ft.max_unacked_kb = 256")
+	ft_pair_setup "${common[@]}" -- "${common[@]}"
+	ft_start primary tapA 52:54:00:77:00:11
+	ft_wait primary 'the log is full \(1024 KiB\) and no backup acknowledges it: dropping' 400 || return 1
+	ft_start backup tapB 52:54:00:77:00:12
+	ft_wait primary 'ftvisor: stopped: ' 400 || return 1
+	expect "$CASE_DIR/primary/console" \
+		'refusing backup 10.77.0.12: it asks for batch 0, but the log now starts at batch [1-9]' \
+		'the primary runs unprotected .*: no backup can catch up' \
+		'ftvisor: stopped: guest passed' \
+		'no backup can catch up with [0-9]+ of [0-9]+ batches acknowledged'
+}
+
+# The backup restarts in the middle of a run: the new one asks for batch 0,
+# long released. The primary refuses it and runs on unprotected; its guest
+# is not held by a backup that is heard but cannot take the log.
+pair_backup_restarts() {
+	ft_pair_setup "guest.cmdline = test=replay ticks=60000" "ft.max_unacked_kb = 64" -- \
+		"guest.cmdline = test=replay ticks=60000"
+	ft_start backup tapB 52:54:00:77:00:12
+	ft_start primary tapA 52:54:00:77:00:11
+	ft_wait backup 'checkpoint 2: ' 180 || return 1
+	kill -TERM "${PAIR_PIDS[0]}"
+	wait "${PAIR_PIDS[0]}" 2>/dev/null
+	cp "$CASE_DIR/backup/console" "$CASE_DIR/backup/console.first"
+	ft_start backup tapB 52:54:00:77:00:12
+	ft_wait backup 'primary 10.77.0.11 connected \(run id [0-9a-f]+\); resuming at batch 0' 120 &&
+		ft_wait primary 'ftvisor: stopped: ' 400 || return 1
+	expect "$CASE_DIR/primary/console" \
+		'refusing backup 10.77.0.12: it asks for batch 0, but the log now starts at batch [1-9]' \
+		'the primary runs unprotected .*: no backup can catch up' \
+		'ftvisor: stopped: guest passed'
 }

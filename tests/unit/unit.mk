@@ -45,6 +45,9 @@ UNIT_LOG_HELPERS       := tests/unit/support/random_event.c tests/unit/support/e
 UNIT_SRCS_event_log    := hv/eventlog/event_log.c hv/eventlog/log_codec.c hv/lib/crc32c.c $(UNIT_LOG_HELPERS)
 UNIT_SRCS_event_log_ring := $(UNIT_SRCS_event_log)
 UNIT_SRCS_ft_policy    := hv/ft/ft_policy.c
+UNIT_SRCS_ft_roles     := hv/ft/ft_roles.c hv/ft/ft_policy.c net/ft_proto.c hv/bench/bench_stats.c \
+	hv/eventlog/event_log.c hv/eventlog/log_codec.c hv/lib/crc32c.c tests/unit/hv/ft/fake_transport.c \
+	tests/unit/support/log_capture.c tests/unit/support/panic_stub.c
 UNIT_SRCS_pci          := drivers/pci.c
 UNIT_SRCS_desc_ring    := drivers/desc_ring.c
 UNIT_SRCS_e1000_mac    := drivers/e1000_mac.c
@@ -86,7 +89,7 @@ UNIT_MODULES += hash64
 UNIT_MODULES += shell_parse
 UNIT_MODULES += base64 log_extract
 UNIT_MODULES += log_corrupt log_alter log_diff
-UNIT_MODULES += event_log event_log_ring ft_policy
+UNIT_MODULES += event_log event_log_ring ft_policy ft_roles
 UNIT_MODULES += pci desc_ring e1000_mac e1000_rx frame_demux
 UNIT_MODULES += ft_proto
 UNIT_MODULES += synth_log bench_stats netbench_header

@@ -219,7 +219,7 @@ static void test_header_layout(void **state)
 	}
 	ft_msg_header(h, FT_MSG_ACK, 0xffffffffu);
 	assert_int_equal(rd32(h + 8), 0xffffffffu);
-	assert_int_equal(FT_PROTO_VERSION, 1);
+	assert_int_equal(FT_PROTO_VERSION, 2);
 	assert_int_equal(FT_MSG_HEADER_SIZE, 12);
 }
 
@@ -240,7 +240,7 @@ static void test_hello_round_trip(void **state)
 {
 	(void)state;
 	struct ft_hello h = { 0x11223344u, 0x55667788u, 0x0102030405060708ull,
-			      0xf0e0d0c0b0a09080ull };
+			      0xf0e0d0c0b0a09080ull, 0x1a2b3c4d5e6f7081ull, 0x9988776655443322ull };
 	uint8_t buf[FT_HELLO_SIZE + 1];
 	buf[FT_HELLO_SIZE] = 0x5a;
 	ft_hello_encode(&h, buf);
@@ -249,6 +249,8 @@ static void test_hello_round_trip(void **state)
 	assert_int_equal(rd32(buf + 4), 0x55667788u);
 	assert_int_equal(rd64(buf + 8), 0x0102030405060708ull);
 	assert_int_equal(rd64(buf + 16), 0xf0e0d0c0b0a09080ull);
+	assert_int_equal(rd64(buf + 24), 0x1a2b3c4d5e6f7081ull);
+	assert_int_equal(rd64(buf + 32), 0x9988776655443322ull);
 	assert_int_equal(buf[0], 0x44);
 	assert_int_equal(buf[8], 0x08);
 
@@ -259,12 +261,14 @@ static void test_hello_round_trip(void **state)
 	assert_int_equal(d.counter, h.counter);
 	assert_int_equal(d.guest_hash, h.guest_hash);
 	assert_int_equal(d.ram_size, h.ram_size);
+	assert_int_equal(d.run_id, h.run_id);
+	assert_int_equal(d.cpu_model, h.cpu_model);
 
 	assert_int_equal(ft_hello_decode(buf, 0, &d), -1);
 	assert_int_equal(ft_hello_decode(buf, FT_HELLO_SIZE - 1, &d), -1);
 	assert_int_equal(ft_hello_decode(buf, FT_HELLO_SIZE + 1, &d), -1);
 	assert_int_equal(ft_hello_decode(buf, FT_ACK_SIZE, &d), -1);
-	assert_int_equal(FT_HELLO_SIZE, 24);
+	assert_int_equal(FT_HELLO_SIZE, 40);
 }
 
 static void test_ack_round_trip(void **state)
@@ -275,15 +279,15 @@ static void test_ack_round_trip(void **state)
 	buf[FT_ACK_SIZE] = 0xa5;
 	ft_ack_encode(&a, buf);
 	assert_int_equal(buf[FT_ACK_SIZE], 0xa5);
-	assert_int_equal(rd64(buf), a.next_seq);
-	assert_int_equal(rd64(buf + 8), a.next_event);
+	assert_int_equal(rd64(buf), a.run_id);
+	assert_int_equal(rd64(buf + 8), a.next_seq);
 	assert_int_equal(buf[0], 0x11);
 
 	struct ft_ack d;
 	memset(&d, 0, sizeof(d));
 	assert_int_equal(ft_ack_decode(buf, FT_ACK_SIZE, &d), 0);
+	assert_int_equal(d.run_id, a.run_id);
 	assert_int_equal(d.next_seq, a.next_seq);
-	assert_int_equal(d.next_event, a.next_event);
 
 	assert_int_equal(ft_ack_decode(buf, 0, &d), -1);
 	assert_int_equal(ft_ack_decode(buf, FT_ACK_SIZE - 1, &d), -1);
@@ -296,7 +300,7 @@ static void test_heartbeat_round_trip(void **state)
 {
 	(void)state;
 	struct ft_heartbeat hb = { 1, 0xdeadbeefu, 0x01020304u, 0x1122334455667788ull,
-				   0x99aabbccddeeff00ull };
+				   0x99aabbccddeeff00ull, 0x0f1e2d3c4b5a6978ull };
 	uint8_t buf[FT_HEARTBEAT_SIZE + 1];
 	buf[FT_HEARTBEAT_SIZE] = 0x3c;
 	ft_heartbeat_encode(&hb, buf);
@@ -309,6 +313,7 @@ static void test_heartbeat_round_trip(void **state)
 	assert_int_equal(rd32(buf + 12), hb.uptime_ms);
 	assert_int_equal(rd64(buf + 16), hb.events);
 	assert_int_equal(rd64(buf + 24), hb.count);
+	assert_int_equal(rd64(buf + 32), hb.run_id);
 
 	struct ft_heartbeat d;
 	memset(&d, 0, sizeof(d));
@@ -318,6 +323,7 @@ static void test_heartbeat_round_trip(void **state)
 	assert_int_equal(d.uptime_ms, hb.uptime_ms);
 	assert_int_equal(d.events, hb.events);
 	assert_int_equal(d.count, hb.count);
+	assert_int_equal(d.run_id, hb.run_id);
 
 	/* every role of enum ft_role (none, primary, backup) */
 	for (uint8_t role = 0; role <= 2; role++) {
@@ -326,13 +332,13 @@ static void test_heartbeat_round_trip(void **state)
 		assert_int_equal(ft_heartbeat_decode(buf, FT_HEARTBEAT_SIZE, &d), 0);
 		assert_int_equal(d.role, role);
 	}
-	assert_int_equal(FT_HEARTBEAT_SIZE, 32);
+	assert_int_equal(FT_HEARTBEAT_SIZE, 40);
 }
 
 static void test_heartbeat_refused(void **state)
 {
 	(void)state;
-	struct ft_heartbeat hb = { 2, 7, 8, 9, 10 }, d;
+	struct ft_heartbeat hb = { 2, 7, 8, 9, 10, 11 }, d;
 	uint8_t good[FT_HEARTBEAT_SIZE + 1], bad[FT_HEARTBEAT_SIZE + 1];
 	memset(good, 0, sizeof(good));
 	ft_heartbeat_encode(&hb, good);
@@ -356,7 +362,7 @@ static void test_heartbeat_refused(void **state)
 			assert_int_equal(ft_heartbeat_decode(bad, FT_HEARTBEAT_SIZE, &d), -1);
 		}
 	/* version */
-	static const uint8_t versions[] = { 0, FT_PROTO_VERSION + 1, 0x81, 0xff };
+	static const uint8_t versions[] = { 0, FT_PROTO_VERSION - 1, FT_PROTO_VERSION + 1, 0x81, 0xff };
 	for (size_t i = 0; i < sizeof(versions); i++) {
 		memcpy(bad, good, sizeof(bad));
 		bad[4] = versions[i];
@@ -609,23 +615,24 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{ 0x48435447u, 1, FT_MSG_BATCH, 0, "magic" },
-	{ 0x48435546u, 1, FT_MSG_BATCH, 0, "magic" },
-	{ 0x48445446u, 1, FT_MSG_BATCH, 0, "magic" },
-	{ 0xc8435446u, 1, FT_MSG_BATCH, 0, "magic" },
-	{ 0x42485446u, 1, FT_MSG_BATCH, 0, "magic" }, /* a heartbeat's */
+	{ 0x48435447u, FT_PROTO_VERSION, FT_MSG_BATCH, 0, "magic" },
+	{ 0x48435546u, FT_PROTO_VERSION, FT_MSG_BATCH, 0, "magic" },
+	{ 0x48445446u, FT_PROTO_VERSION, FT_MSG_BATCH, 0, "magic" },
+	{ 0xc8435446u, FT_PROTO_VERSION, FT_MSG_BATCH, 0, "magic" },
+	{ 0x42485446u, FT_PROTO_VERSION, FT_MSG_BATCH, 0, "magic" }, /* a heartbeat's */
 	{ 0, 0, 0, 0, "magic" },
 	{ GOOD_MAGIC, 0, FT_MSG_BATCH, 0, "version" },
-	{ GOOD_MAGIC, 2, FT_MSG_BATCH, 0, "version 2" },
+	{ GOOD_MAGIC, 1, FT_MSG_BATCH, 0, "version 1" },  /* the protocol before run ids */
+	{ GOOD_MAGIC, 3, FT_MSG_BATCH, 0, "version 3" },
 	{ GOOD_MAGIC, 0xff, FT_MSG_ACK, 0, "version 255" },
-	{ GOOD_MAGIC, 1, 0, 0, "type 0" },
-	{ GOOD_MAGIC, 1, 6, 0, "type 6" },
-	{ GOOD_MAGIC, 1, 0x80, 0, "type 128" },
-	{ GOOD_MAGIC, 1, 0xff, 0, "type 255" },
-	{ GOOD_MAGIC, 1, FT_MSG_BATCH, 1, "reserved" },
-	{ GOOD_MAGIC, 1, FT_MSG_BATCH, 0x0100, "reserved" },
-	{ GOOD_MAGIC, 1, FT_MSG_HELLO, 0x8000, "reserved" },
-	{ GOOD_MAGIC, 1, FT_MSG_ACK, 0xffff, "reserved" },
+	{ GOOD_MAGIC, FT_PROTO_VERSION, 0, 0, "type 0" },
+	{ GOOD_MAGIC, FT_PROTO_VERSION, 6, 0, "type 6" },
+	{ GOOD_MAGIC, FT_PROTO_VERSION, 0x80, 0, "type 128" },
+	{ GOOD_MAGIC, FT_PROTO_VERSION, 0xff, 0, "type 255" },
+	{ GOOD_MAGIC, FT_PROTO_VERSION, FT_MSG_BATCH, 1, "reserved" },
+	{ GOOD_MAGIC, FT_PROTO_VERSION, FT_MSG_BATCH, 0x0100, "reserved" },
+	{ GOOD_MAGIC, FT_PROTO_VERSION, FT_MSG_HELLO, 0x8000, "reserved" },
+	{ GOOD_MAGIC, FT_PROTO_VERSION, FT_MSG_ACK, 0xffff, "reserved" },
 };
 
 static void test_bad_headers(void **state)
