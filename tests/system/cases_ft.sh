@@ -9,12 +9,14 @@ FT_BACKUP_IP=10.77.0.12
 # ft_config FILE ROLE MY_IP PEER_IP LINE...
 # The silence timeout is generous: on a loaded host one emulator can stall
 # for seconds while the other's clock (sync=slowdown) follows the host's.
+# A LINE that sets ft.hb_timeout_ms replaces that default.
 ft_config() {
-	local file=$1 role=$2 ip=$3 peer=$4
+	local file=$1 role=$2 ip=$3 peer=$4 timeout="ft.hb_timeout_ms = 4000" a
 	shift 4
+	for a in "$@"; do [[ $a == ft.hb_timeout_ms* ]] && timeout=; done
 	write_config "$file" "hv.on_stop = poweroff" "hv.heap_mb = 64" "net.ip = $ip" \
 		"net.netmask = 255.255.255.0" "ft.role = $role" "ft.peer = $peer" \
-		"ft.hb_interval_ms = 100" "ft.hb_timeout_ms = 4000" "$@"
+		"ft.hb_interval_ms = 100" ${timeout:+"$timeout"} "$@"
 }
 
 # ft_image DIR CONFIG: an ISO for one server.
@@ -136,7 +138,7 @@ pair_corrupt_batch_on_the_wire() {
 	expect "$CASE_DIR/primary/console" 'fault injection: batch 3 sent with a flipped bit' &&
 		expect "$CASE_DIR/backup/console" \
 			'corrupt batch on the wire from 10.77.0.11: .*CRC32C.*resetting the connection, nothing from it is replayed' \
-			'primary 10.77.0.11 connected; resuming at batch 3' &&
+			'primary 10.77.0.11 connected \(run id [0-9a-f]+\); resuming at batch 3' &&
 		ft_same_checkpoints
 }
 
@@ -224,9 +226,12 @@ pair_backup_with_another_guest() {
 }
 
 # The primary reboots in the middle of a run: the new boot has a new run id,
-# and the backup, which replayed the old run, refuses it by name.
+# and the backup, which replayed the old run, refuses it by name. The
+# backup waits long for a silent primary, so that it is still there when
+# the new boot (some 10 s later) connects.
 pair_primary_reboots() {
-	ft_pair_setup "guest.cmdline = test=replay ticks=100000" -- "guest.cmdline = test=replay ticks=100000"
+	ft_pair_setup "guest.cmdline = test=replay ticks=100000" -- "guest.cmdline = test=replay ticks=100000" \
+		"ft.hb_timeout_ms = 60000"
 	ft_start backup tapB 52:54:00:77:00:12
 	ft_start primary tapA 52:54:00:77:00:11
 	ft_wait backup 'checkpoint 2: ' 180 || return 1
