@@ -46,8 +46,8 @@ UNIT_SRCS_event_log    := hv/eventlog/event_log.c hv/eventlog/log_codec.c hv/lib
 UNIT_SRCS_event_log_ring := $(UNIT_SRCS_event_log)
 UNIT_SRCS_ft_policy    := hv/ft/ft_policy.c
 UNIT_SRCS_ft_roles     := hv/ft/ft_roles.c hv/ft/ft_policy.c net/ft_proto.c hv/bench/bench_stats.c \
-	hv/eventlog/event_log.c hv/eventlog/log_codec.c hv/lib/crc32c.c tests/unit/hv/ft/fake_transport.c \
-	tests/unit/support/log_capture.c tests/unit/support/panic_stub.c
+	hv/eventlog/event_log.c hv/eventlog/log_codec.c hv/lib/crc32c.c tests/unit/fakes/fake_transport.c \
+	hv/lib/log.c hv/lib/log_format.c tests/unit/fakes/fake_serial.c tests/unit/support/panic_stub.c
 UNIT_SRCS_pci          := drivers/pci.c
 UNIT_SRCS_desc_ring    := drivers/desc_ring.c
 UNIT_SRCS_e1000_mac    := drivers/e1000_mac.c

@@ -23,6 +23,20 @@ int fake_console_has(const char *text)
 	return strstr(console, text) != NULL;
 }
 
+int fake_console_count(const char *text)
+{
+	int n = 0;
+	for (const char *line = console; *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		const char *hit = strstr(line, text);
+		if (hit && hit < line + len)
+			n++;
+		line += len + (end != NULL);
+	}
+	return n;
+}
+
 void serial_init(void)
 {
 }

@@ -10,5 +10,7 @@ void fake_console_reset(void);
 /* Everything written since the last reset, NUL-terminated. */
 const char *fake_console(void);
 int fake_console_has(const char *text);
+/* How many lines written since the last reset contain 'text'. */
+int fake_console_count(const char *text);
 
 #endif

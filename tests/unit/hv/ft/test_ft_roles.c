@@ -18,8 +18,8 @@
 #include <cmocka.h>
 
 #include "hv/ft/ft_roles.h"
-#include "tests/unit/hv/ft/fake_transport.h"
-#include "tests/unit/support/log_capture.h"
+#include "tests/unit/fakes/fake_transport.h"
+#include "tests/unit/fakes/fake_serial.h"
 
 #define RUN_A 0x1111222233334444ull
 #define RUN_B 0x5555666677778888ull
@@ -51,7 +51,7 @@ static struct rig *rig_new(enum ft_role role, uint64_t run_id)
 	};
 	r->net.now_us = 1000000;
 	ft_roles_init(&r->s, &c, fake_transport(&r->net), &r->log, r->rxbuf, sizeof(r->rxbuf));
-	log_capture_clear();
+	fake_console_reset();
 	return r;
 }
 
@@ -145,8 +145,8 @@ static void primary_connects(struct rig *r)
 
 static void assert_said_once(const char *what)
 {
-	if (log_capture_count(what) != 1)
-		fail_msg("want '%s' said once, the console has:\n%s", what, log_capture_text());
+	if (fake_console_count(what) != 1)
+		fail_msg("want '%s' said once, the console has:\n%s", what, fake_console());
 }
 
 /* ---- flow control ---- */
@@ -168,7 +168,7 @@ static void test_refusing_backup_does_not_hold_the_guest(void **state)
 	assert_true(r->s.ever_heard && !r->s.peer_silent);
 	assert_false(ft_roles_flow_controlled(&r->s));
 	assert_said_once("the primary runs unprotected");
-	assert_said_once("ft: backup 10.0.0.2 refused the channel: the primary runs another guest");
+	assert_said_once("ft: ERROR: backup 10.0.0.2 refused the channel: the primary runs another guest");
 	/* Nor does the end of the run wait for it. */
 	assert_string_equal(ft_roles_no_backup(&r->s), "the backup refused the channel");
 
@@ -214,7 +214,7 @@ static void test_welcomed_backup_and_grace(void **state)
 	assert_true(ft_roles_flow_controlled(&r->s));
 	live_peer_for(r, FT_ROLE_BACKUP, RUN_A, FT_RECONNECT_GRACE_MS - 2 * HB_INTERVAL_MS);
 	assert_true(ft_roles_flow_controlled(&r->s));
-	assert_int_equal(log_capture_count("runs unprotected"), 0);
+	assert_int_equal(fake_console_count("runs unprotected"), 0);
 	live_peer_for(r, FT_ROLE_BACKUP, RUN_A, 3 * HB_INTERVAL_MS);
 	assert_false(ft_roles_flow_controlled(&r->s));
 	assert_said_once("did not return within 5000 ms");
@@ -226,7 +226,7 @@ static void test_welcomed_backup_and_grace(void **state)
 	ft_roles_channel_lost(&r->s, "test");
 	live_peer_for(r, FT_ROLE_BACKUP, RUN_A, FT_RECONNECT_GRACE_MS + HB_INTERVAL_MS);
 	assert_false(ft_roles_flow_controlled(&r->s));
-	assert_int_equal(log_capture_count("did not return within"), 2);
+	assert_int_equal(fake_console_count("did not return within"), 2);
 	rig_free(r);
 }
 
@@ -375,7 +375,7 @@ static void test_backup_refuses_rebooted_primary(void **state)
 	/* The primary reboots: new run id. */
 	ft_roles_channel_lost(&r->s, NULL);
 	ft_roles_channel_up(&r->s);
-	log_capture_clear();
+	fake_console_reset();
 	deliver_hello(r, RUN_B, GUEST, CPU_MODEL);
 	assert_refused_with(r, "the primary rebooted");
 	assert_int_equal(r->net.refused, 1);

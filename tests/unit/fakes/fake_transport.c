@@ -1,4 +1,4 @@
-#include "tests/unit/hv/ft/fake_transport.h"
+#include "tests/unit/fakes/fake_transport.h"
 
 #include <string.h>
 
