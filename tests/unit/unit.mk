@@ -22,6 +22,7 @@ UNIT_SRCS_pagetable    := arch/x86_64/pagetable.c
 UNIT_SRCS_ept          := hv/vmx/ept.c hv/lib/page_alloc.c arch/x86_64/pagetable.c
 UNIT_SRCS_vmx_caps     := hv/vmx/vmx_caps.c
 UNIT_SRCS_vlapic       := hv/devices/vlapic.c
+UNIT_SRCS_vioapic      := hv/devices/vioapic.c hv/lib/hash64.c
 UNIT_SRCS_vuart        := hv/devices/vuart.c
 UNIT_SRCS_log_format   := hv/lib/log_format.c
 UNIT_SRCS_cpuid_policy := hv/devices/cpuid_policy.c
@@ -81,7 +82,7 @@ UNIT_SRCS_snapshot     := hv/replay/snapshot.c hv/vmx/vcpu_reset.c $(UNIT_GLUE)
 UNIT_SRCS_inject       := hv/vmx/inject.c hv/vmx/vcpu.c hv/devices/vlapic.c hv/lib/log.c \
 	hv/lib/log_format.c $(UNIT_FAKES)
 
-UNIT_MODULES := config memmap pagetable ept vmx_caps vlapic vuart log_format \
+UNIT_MODULES := config memmap pagetable ept vmx_caps vlapic vioapic vuart log_format \
 	cpuid_policy cpu_model guest_image crc32c log_codec
 UNIT_MODULES += pmu_stepper
 UNIT_MODULES += execpoint_timer
