@@ -9,6 +9,8 @@
 # (scripts/netns.sh makes them), with MAC FTV_QEMU_MAC; otherwise no NIC.
 # FTV_QEMU_CONSOLE_IN=FIFO (with SERIAL_LOG): what is written into that
 # existing FIFO is typed on ftvisor's console (tests drive the console).
+# FTV_QEMU_MONITOR_IN=FIFO (with SERIAL_LOG): QEMU monitor commands written
+# into that existing FIFO are run (tests send the machine an NMI).
 set -euo pipefail
 esp=$1
 log=${2:-}
@@ -47,8 +49,15 @@ if [ -n "$log" ] && [ -n "${FTV_QEMU_CONSOLE_IN:-}" ]; then
 	cat "$dir/console.out" >/dev/null &
 	serial=(-chardev "pipe,id=console,path=$dir/console,logfile=$log" -serial chardev:console)
 fi
+monitor=(-monitor none)
+if [ -n "$log" ] && [ -n "${FTV_QEMU_MONITOR_IN:-}" ]; then
+	ln -s "$FTV_QEMU_MONITOR_IN" "$dir/monitor.in"
+	mkfifo "$dir/monitor.out"
+	cat "$dir/monitor.out" >"$log.monitor" &
+	monitor=(-monitor "pipe:$dir/monitor")
+fi
 cmd=(qemu-system-x86_64 -machine q35 "${accel[@]}" -m "$mem" -bios "$ovmf" -nographic
-	-monitor none "${serial[@]}" "${net[@]}" -no-reboot
+	"${monitor[@]}" "${serial[@]}" "${net[@]}" -no-reboot
 	-drive "if=none,id=esp,format=raw,file=$disk" -device "virtio-blk-pci,drive=esp"
 	-device isa-debug-exit,iobase=0xf4,iosize=4)
 source "$(dirname "$0")/lib/run-bounded.sh"

@@ -3,7 +3,9 @@
  * where the CPU pushes no error code, then the vector), the common path
  * saves every general register into a struct exception_frame and calls
  * exception_handle(). Exceptions in the hypervisor are fatal: it never
- * returns.
+ * returns. The NMI is not an exception of ftvisor's (a watchdog, a platform
+ * error report, the one let in by the IRET after an NMI exit): its stub
+ * counts it and returns to whatever the CPU was doing.
  */
 	.text
 
@@ -19,7 +21,6 @@ exception_stub_\vector:
 
 STUB 0, 0
 STUB 1, 0
-STUB 2, 0
 STUB 3, 0
 STUB 4, 0
 STUB 5, 0
@@ -50,6 +51,12 @@ STUB 29, 1
 STUB 30, 1
 STUB 31, 0
 
+	.globl nmi_stub
+nmi_stub:
+	/* Touches no register: IRETQ restores the RFLAGS that LOCK INC changes. */
+	lock incq host_nmis_outside_guest(%rip)
+	iretq
+
 exception_common:
 	/* Layout must match struct exception_frame in exceptions.h. */
 	pushq %rax
@@ -79,7 +86,8 @@ exception_common:
 	.globl exception_stubs
 	.balign 8
 exception_stubs:
-	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.quad exception_stub_0, exception_stub_1, nmi_stub
+	.irp v, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad exception_stub_\v
 	.endr
 

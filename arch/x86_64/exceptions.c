@@ -16,6 +16,8 @@ static const char *const names[32] = {
 	"#SX security", "reserved 31",
 };
 
+uint64_t host_nmis_outside_guest;
+
 const char *exception_name(unsigned vector)
 {
 	return vector < 32 ? names[vector] : "interrupt";

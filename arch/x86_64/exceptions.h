@@ -12,6 +12,8 @@ struct exception_frame {
 };
 
 const char *exception_name(unsigned vector);
+/* NMIs taken while ftvisor itself ran (counted by the NMI stub). */
+extern uint64_t host_nmis_outside_guest;
 void exception_handle(struct exception_frame *f) __attribute__((noreturn));
 
 #endif

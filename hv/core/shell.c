@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "arch/x86_64/exceptions.h"
 #include "hv/lib/heap.h"
 #include "hv/core/hv_state.h"
 #include "hv/core/shell_parse.h"
@@ -28,6 +29,8 @@ static void cmd_help(struct hv_state *hv);
 
 static void cmd_exits(struct hv_state *hv)
 {
+	console_printf("host NMIs while ftvisor ran: %llu\n",
+		       (unsigned long long)host_nmis_outside_guest);
 	if (!hv->vcpu) {
 		console_printf("no guest has run\n");
 		return;
@@ -104,7 +107,7 @@ static void cmd_poweroff(struct hv_state *hv)
 
 static const struct command commands[] = {
 	{ "help", "list commands", cmd_help },
-	{ "exits", "VM exits of the guest, by reason", cmd_exits },
+	{ "exits", "VM exits of the guest, by reason; host NMIs", cmd_exits },
 	{ "mem", "memory map and heap use", cmd_mem },
 	{ "config", "the configuration in force", cmd_config },
 	{ "replay-check", "power the guest on again, record, replay, compare (replay.check events)",

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "arch/x86_64/exceptions.h"
 #include "hv/core/exit_handlers.h"
 #include "hv/lib/log.h"
 #include "hv/replay/nondet.h"
@@ -155,8 +156,10 @@ void vcpu_run(struct vcpu *v)
 
 void vcpu_print_exit_counts(const struct vcpu *v)
 {
-	log_info("vmx", "%llu VM exits, %llu interrupts injected, %llu host NMIs:",
+	log_info("vmx", "%llu VM exits, %llu interrupts injected, %llu host NMIs (%llu while the "
+			"guest ran):",
 		 (unsigned long long)v->exits, (unsigned long long)v->interrupts_injected,
+		 (unsigned long long)(v->host_nmis + host_nmis_outside_guest),
 		 (unsigned long long)v->host_nmis);
 	for (uint32_t r = 0; r < EXIT_REASON_COUNT; r++)
 		if (v->exit_counts[r])

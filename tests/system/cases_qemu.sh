@@ -108,3 +108,24 @@ qemu_hypervisor_exception_dump() {
 		'stopped: hypervisor fault \(code 7\)' &&
 		expect_status 15
 }
+
+# A host NMI (a watchdog, a platform error) is not a fault of ftvisor's: sent
+# twice through QEMU's monitor while ftvisor sits at its console (TCG: no
+# VT-x, so it stays there), it is counted and the console answers on.
+qemu_host_nmi_is_counted() {
+	trap emu_stop_all EXIT
+	write_config "$CASE_DIR/ftvisor.cfg" "hv.on_stop = console"
+	make_esp "$CASE_DIR/esp.img" "$EFI" "$CASE_DIR/ftvisor.cfg" "$GUEST"
+	local log=$CASE_DIR/console fifo=$CASE_DIR/console.in mon=$CASE_DIR/monitor.in
+	mkfifo "$fifo" "$mon"
+	emu_start qemu "$CASE_DIR/esp.img" "$log" env FTV_QEMU_CONSOLE_IN="$fifo" FTV_QEMU_MONITOR_IN="$mon"
+	emu_wait "$log" 'ftvisor: staying at the console' 60 || return 1
+	timeout 5 bash -c 'printf "nmi\nnmi\n" >"$1"' _ "$mon" || { echo "the monitor took no command"; return 1; }
+	sleep 1
+	console_send "$fifo" exits &&
+		emu_wait "$log" '^host NMIs while ftvisor ran: 2' 20 || return 1
+	if grep -q 'hypervisor exception 2' "$log"; then
+		echo "the NMI was taken as a hypervisor fault"
+		return 1
+	fi
+}

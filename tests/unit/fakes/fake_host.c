@@ -2,11 +2,14 @@
 
 #include <string.h>
 
+#include "arch/x86_64/exceptions.h"
 #include "arch/x86_64/irq.h"
 #include "hv/vmx/host.h"
 #include "hv/vmx/vcpu.h"
 
 struct fake_host fake_host;
+/* The NMI stub's count (arch/x86_64/exceptions.h), which the exit counts print. */
+uint64_t host_nmis_outside_guest;
 
 void fake_host_reset(void)
 {
