@@ -22,6 +22,7 @@ enum event_class event_class(uint32_t info)
 	case VECTOR_NP:
 	case VECTOR_SS:
 	case VECTOR_GP:
+	case VECTOR_CP: /* contributory in the current SDM (table 6-4) */
 		return CLASS_CONTRIBUTORY;
 	case VECTOR_PF:
 	case VECTOR_VE:
@@ -39,9 +40,12 @@ enum event_merge event_merge(uint32_t queued, uint32_t next)
 	/* An interrupt is only ever taken between two events' deliveries. */
 	if (type == INTR_TYPE_EXTERNAL || type == INTR_TYPE_NMI)
 		return MERGE_WAIT;
-	if (INTR_INFO_TYPE(queued) == INTR_TYPE_HW_EXCEPTION && INTR_INFO_VECTOR(queued) == VECTOR_DF)
-		return MERGE_TRIPLE_FAULT;
 	enum event_class first = event_class(queued), second = event_class(next);
+	/* A contributory or page fault while delivering #DF shuts the processor
+	 * down (SDM vol. 3A, interrupt 8); a benign one is handled serially. */
+	if (INTR_INFO_TYPE(queued) == INTR_TYPE_HW_EXCEPTION && INTR_INFO_VECTOR(queued) == VECTOR_DF &&
+	    second != CLASS_BENIGN)
+		return MERGE_TRIPLE_FAULT;
 	if (first == CLASS_CONTRIBUTORY && second == CLASS_CONTRIBUTORY)
 		return MERGE_DOUBLE_FAULT;
 	if (first == CLASS_PAGE_FAULT && second != CLASS_BENIGN)
@@ -76,6 +80,13 @@ struct vm_event event_external_interrupt(unsigned vector)
 }
 
 /* ---- the VMCS side ---- */
+
+/* Exceptions push error codes only in protected mode; with unrestricted
+ * guest a real-mode guest must get none, or the VM entry fails. */
+static int guest_protected_mode(void)
+{
+	return (vmcs_read(VMCS_GUEST_CR0) & CR0_PE) != 0;
+}
 
 static void queue(struct vm_event ev)
 {
@@ -114,7 +125,7 @@ int inject_event(struct vcpu *v, struct vm_event ev)
 		return 0;
 	case MERGE_DOUBLE_FAULT:
 		drop(v, queued);
-		queue(event_exception(VECTOR_DF, 0, 1));
+		queue(event_exception(VECTOR_DF, 0, guest_protected_mode()));
 		return 0;
 	case MERGE_NEXT:
 		if (queued & INTR_INFO_VALID)
@@ -127,8 +138,7 @@ int inject_event(struct vcpu *v, struct vm_event ev)
 
 void inject_exception(struct vcpu *v, unsigned vector, uint32_t error)
 {
-	int protected_mode = (vmcs_read(VMCS_GUEST_CR0) & CR0_PE) != 0;
-	inject_event(v, event_exception(vector, error, protected_mode));
+	inject_event(v, event_exception(vector, error, guest_protected_mode()));
 }
 
 int inject_interrupted(void)

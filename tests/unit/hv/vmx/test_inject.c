@@ -60,8 +60,10 @@ static void test_merge_table(void **state)
 		{ HW(14), HW(14), MERGE_DOUBLE_FAULT },     /* page fault + page fault */
 		{ HW(20), HW(14), MERGE_DOUBLE_FAULT },     /* #VE is in the page-fault class */
 		{ HW(14), HW(6), MERGE_NEXT },              /* page fault + benign */
-		{ HW(8), HW(6), MERGE_TRIPLE_FAULT },       /* anything while delivering #DF */
-		{ HW(8), HW(13), MERGE_TRIPLE_FAULT },
+		{ HW(8), HW(6), MERGE_NEXT },               /* benign while delivering #DF: serial */
+		{ HW(8), HW(13), MERGE_TRIPLE_FAULT },      /* contributory or #PF then: shutdown */
+		{ HW(8), HW(14), MERGE_TRIPLE_FAULT },
+		{ HW(21), HW(13), MERGE_DOUBLE_FAULT },     /* #CP is contributory */
 		{ EXT(0x30), HW(13), MERGE_NEXT },          /* an interrupt gives way */
 		{ NMI, HW(14), MERGE_NEXT },
 		{ SOFT_INT(0x80), HW(13), MERGE_NEXT },     /* INT n re-executes */
@@ -167,7 +169,7 @@ static void test_exception_behind_double_fault_stops_guest(void **state)
 	struct vcpu *v = *state;
 	exit_during(HW(8) | INTR_INFO_ERROR_CODE_VALID, 0);
 	inject_interrupted();
-	inject_exception(v, VECTOR_UD, 0);
+	inject_exception(v, VECTOR_GP, 0);
 	assert_int_equal(v->state, VCPU_STOPPED);
 	assert_int_equal(v->stop_code, STOP_GUEST_CRASHED);
 	assert_non_null(strstr(v->stop_reason, "triple fault"));
@@ -203,6 +205,18 @@ static void test_interrupt_waits_behind_queued_event(void **state)
 	assert_int_equal(fake_vmcs_get(VMCS_ENTRY_INTR_INFO), HW(14) | INTR_INFO_ERROR_CODE_VALID);
 }
 
+/* With unrestricted guest a real-mode guest can fault twice: its #DF must
+ * carry no error code either, or the VM entry fails. */
+static void test_real_mode_double_fault_has_no_error_code(void **state)
+{
+	struct vcpu *v = *state;
+	fake_vmcs_set(VMCS_GUEST_CR0, 0);
+	exit_during(HW(13), 0);
+	inject_interrupted();
+	inject_exception(v, VECTOR_NP, 0);
+	assert_int_equal(fake_vmcs_get(VMCS_ENTRY_INTR_INFO), HW(8));
+}
+
 static void test_real_mode_exception_has_no_error_code(void **state)
 {
 	struct vcpu *v = *state;
@@ -225,6 +239,7 @@ int main(void)
 		cmocka_unit_test_setup(test_interrupt_gives_way_and_is_requested_again, setup),
 		cmocka_unit_test_setup(test_interrupt_waits_behind_queued_event, setup),
 		cmocka_unit_test_setup(test_real_mode_exception_has_no_error_code, setup),
+		cmocka_unit_test_setup(test_real_mode_double_fault_has_no_error_code, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
