@@ -3,6 +3,7 @@
  * raise #GP, as they would on a CPU that does not have them.
  */
 #include "hv/core/exit_handlers.h"
+#include "hv/devices/cpuid_policy.h"
 
 #include "hv/lib/log.h"
 #include "hv/replay/nondet.h"
@@ -59,8 +60,6 @@ static const struct {
 	{ MSR_IA32_TSC_AUX, LOW_32_BITS },
 };
 
-#define CANONICAL_BITS 48
-
 static int unswitched_msr(const struct vcpu *v, uint32_t msr, enum msr_check *check)
 {
 	/* TSC_AUX exists for RDTSCP (RDPID is hidden). */
@@ -78,7 +77,7 @@ static int value_fits(enum msr_check check, uint64_t value)
 {
 	switch (check) {
 	case CANONICAL: {
-		int64_t top = (int64_t)value >> (CANONICAL_BITS - 1);
+		int64_t top = (int64_t)value >> (GUEST_LINEAR_BITS - 1);
 		return top == 0 || top == -1;
 	}
 	case LOW_32_BITS: return (value >> 32) == 0;

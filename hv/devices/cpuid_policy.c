@@ -39,6 +39,8 @@ static const struct cpuid_rule hidden[] = {
 	{ 7, ECX, 1u << 7, "CET shadow stacks: CET state is not switched (CR4.CET is refused)" },
 	{ 7, ECX, 1u << 22, "RDPID: it cannot exit; it reads the guest's own TSC_AUX, but "
 			    "a guest must not rely on an instruction CPUID hides" },
+	{ 7, ECX, 1u << 16, "LA57: 5-level paging; the guest's linear addresses are 48 bits "
+			    "(leaf 0x80000008), as the canonical checks of its MSRs assume" },
 	{ 7, ECX, 1u << 23, "Key Locker: its state is not switched (CR4.KL is refused)" },
 	{ 7, ECX, 1u << 31, "PKS: not switched (CR4.PKS is refused)" },
 	{ 7, ECX, 0x00005842u, "AVX-512 extensions" },
@@ -118,6 +120,11 @@ struct cpuid_regs cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpu
 	case 0x80000001u:
 		if (!f->rdtscp)
 			r.edx &= ~(1u << 27);
+		break;
+	case 0x80000008u:
+		/* Linear-address width (EAX[15:8]) at most 48: LA57 is hidden. */
+		if (((r.eax >> 8) & 0xff) > GUEST_LINEAR_BITS)
+			r.eax = (r.eax & ~0xff00u) | GUEST_LINEAR_BITS << 8;
 		break;
 	default:
 		break;

@@ -19,6 +19,8 @@ struct cpuid_features {
 
 #define FTV_CPUID_SIGNATURE_LEAF 0x40000000u
 #define FTV_CPUID_MAX_BASIC 0x14u
+/* The guest's linear addresses (LA57 is hidden): what canonical means for it. */
+#define GUEST_LINEAR_BITS 48u
 
 /* host: what the CPU answered for (leaf, subleaf). Returns the guest's view. */
 struct cpuid_regs cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpuid_regs host,

@@ -123,7 +123,7 @@ static void test_leaf7(void **state)
 	assert_true(r.ebx & BIT(9));     /* ERMS */
 	/* Features whose state is not switched, RDPID (it cannot exit), and
 	 * those whose MSRs are not offered. */
-	const unsigned hidden_ecx[] = { 3, 4, 7, 22, 23, 31 };
+	const unsigned hidden_ecx[] = { 3, 4, 7, 16, 22, 23, 31 };
 	for (unsigned i = 0; i < sizeof(hidden_ecx) / sizeof(hidden_ecx[0]); i++)
 		if (r.ecx & BIT(hidden_ecx[i]))
 			fail_msg("leaf 7 ECX bit %u visible", hidden_ecx[i]);
@@ -132,6 +132,18 @@ static void test_leaf7(void **state)
 		if (r.edx & BIT(hidden_edx[i]))
 			fail_msg("leaf 7 EDX bit %u visible", hidden_edx[i]);
 	assert_int_equal(r.eax, 0);   /* the highest subleaf: 0, the only one offered */
+}
+
+/* LA57 is hidden, so the guest's linear addresses are 48 bits however wide
+ * the host's are; physical widths and the rest pass. */
+static void test_address_widths(void **state)
+{
+	(void)state;
+	struct cpuid_regs host = { 0x3934u, 0, 0, 0 };  /* 52 physical, 57 linear */
+	struct cpuid_regs r = apply(0x80000008u, 0, host, &all);
+	assert_int_equal(r.eax, 0x3034u);
+	host.eax = 0x302eu;                             /* 46 / 48: unchanged */
+	assert_int_equal(apply(0x80000008u, 0, host, &all).eax, 0x302eu);
 }
 
 /* Only subleaf 0 of leaf 7 is offered. */
@@ -211,7 +223,7 @@ static void test_passthrough(void **state)
 {
 	(void)state;
 	struct cpuid_regs host = { 0x65746e49, 0x2952286c, 0x726f4320, 0x4d542865 };
-	const uint32_t leaves[] = { 2, 0x80000000u, 0x80000002u, 0x80000006u, 0x80000008u };
+	const uint32_t leaves[] = { 2, 0x80000000u, 0x80000002u, 0x80000006u };
 	for (unsigned i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
 		struct cpuid_regs r = apply(leaves[i], 0, host, &none);
 		assert_memory_equal(&r, &host, sizeof(r));
@@ -234,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_leaf0),
 		cmocka_unit_test(test_leaf4),
 		cmocka_unit_test(test_passthrough),
+		cmocka_unit_test(test_address_widths),
 	};
 	return cmocka_run_group_tests_name("cpuid_policy", tests, NULL, NULL);
 }
