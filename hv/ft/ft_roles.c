@@ -88,7 +88,7 @@ void ft_roles_replace_channel(struct ft_roles *s)
 /* ---------------------------------------------------------------- */
 /* primary                                                           */
 
-/* Said once until a backup is welcomed again. */
+/* Said once until a backup takes log again. */
 static void say_unprotected(struct ft_roles *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void say_unprotected(struct ft_roles *s, const char *fmt, ...)
@@ -181,8 +181,18 @@ static void refuse_catch_up(struct ft_roles *s, uint64_t want)
 
 /* The backup has everything before batch next_seq: which event that is,
  * the primary's own batch headers say (never the peer). */
+/* The backup acknowledges up to next_seq: if that moves on, it takes log. */
+static void note_progress(struct ft_roles *s, uint64_t next_seq)
+{
+	if (next_seq > s->acked_seq) {
+		s->progress_ms = now_ms(s);
+		s->unprotected_said = 0; /* protected again: a new end is worth saying */
+	}
+}
+
 static void take_ack(struct ft_roles *s, uint64_t next_seq)
 {
+	note_progress(s, next_seq);
 	s->acked_event = event_log_first_event(s->log, next_seq);
 	for (; s->acked_seq < next_seq; s->acked_seq++)
 		if (s->acked_seq < s->sent_cap)
@@ -215,7 +225,7 @@ static void primary_got_welcome(struct ft_roles *s, const struct ft_msg *m)
 	s->welcomed = 1;
 	s->refused = 0;
 	s->grace_until_ms = 0;
-	s->unprotected_said = 0;
+	note_progress(s, a.next_seq);
 	s->send_seq = a.next_seq;
 	s->acked_seq = a.next_seq;
 	take_ack(s, a.next_seq);
@@ -272,16 +282,22 @@ int ft_roles_flow_controlled(struct ft_roles *s)
 {
 	if (!is_primary(s))
 		return 0;
-	if (s->welcomed && !s->peer_silent) {
-		s->unprotected_said = 0;
-		return 1;
-	}
-	if (s->welcomed)
+	uint64_t now = now_ms(s);
+	if (s->welcomed && s->peer_silent) {
 		say_unprotected(s, "backup %s fell silent", s->c.peer);
-	else if (s->grace_until_ms && now_ms(s) >= s->grace_until_ms)
+		return 0;
+	}
+	if (!s->welcomed && s->grace_until_ms && now >= s->grace_until_ms)
 		say_unprotected(s, "backup %s did not return within %u ms after the channel closed",
 				s->c.peer, FT_RECONNECT_GRACE_MS);
-	return s->grace_until_ms != 0;
+	if (!s->welcomed && !s->grace_until_ms)
+		return 0;
+	/* Welcomed and heard, or within its grace: it must also take the log. */
+	if (now - s->progress_ms >= FT_STALL_MS) {
+		say_unprotected(s, "backup %s acknowledged no log for %u ms", s->c.peer, FT_STALL_MS);
+		return 0;
+	}
+	return 1;
 }
 
 const char *ft_roles_no_backup(const struct ft_roles *s)
@@ -434,6 +450,18 @@ int ft_roles_primary_gone(const struct ft_roles *s)
 /* ---------------------------------------------------------------- */
 /* receiving                                                         */
 
+/* The peer showed life (a heartbeat, or traffic on a welcomed channel). */
+static void heard(struct ft_roles *s)
+{
+	uint64_t now = now_ms(s);
+	if (s->peer_silent)
+		log_info("ft", "peer %s heard again after %llu ms of silence", s->c.peer,
+			 (unsigned long long)(now - s->last_heard_ms));
+	s->peer_silent = 0;
+	s->ever_heard = 1;
+	s->last_heard_ms = now;
+}
+
 size_t ft_roles_receive(struct ft_roles *s, const uint8_t *data, size_t n)
 {
 	if (!s->chan_open)
@@ -442,7 +470,7 @@ size_t ft_roles_receive(struct ft_roles *s, const uint8_t *data, size_t n)
 	s->bytes_in += took;
 	/* Log traffic of a welcomed channel is a sign of life, as heartbeats are. */
 	if (s->welcomed)
-		s->last_heard_ms = now_ms(s);
+		heard(s);
 	struct ft_msg m;
 	enum ft_rx_result r = FT_RX_NONE;
 	while (s->chan_open && (r = ft_rx_next(&s->rx, &m)) == FT_RX_MSG) {
@@ -489,13 +517,7 @@ void ft_roles_heartbeat(struct ft_roles *s, const uint8_t *dgram, size_t len)
 	struct ft_heartbeat hb;
 	if (ft_heartbeat_decode(dgram, len, &hb) != 0 || of_another_run(s, &hb))
 		return; /* not our peer's heartbeat: ignore it, never trust it */
-	uint64_t now = now_ms(s);
-	if (s->peer_silent)
-		log_info("ft", "peer %s heard again after %llu ms of silence", s->c.peer,
-			 (unsigned long long)(now - s->last_heard_ms));
-	s->peer_silent = 0;
-	s->ever_heard = 1;
-	s->last_heard_ms = now;
+	heard(s);
 	s->peer_hb = hb;
 	s->hb_heard++;
 }
@@ -539,6 +561,8 @@ void ft_roles_service(struct ft_roles *s, uint64_t guest_count)
 		return;
 	}
 	warn_if_dropped(s);
+	if (s->acked_seq >= s->log->seq)
+		s->progress_ms = now; /* nothing to acknowledge: the backup is not behind */
 	ft_roles_flow_controlled(s); /* says so when protection ended */
 	if (!s->chan_open && !s->catch_up_refused && now >= s->next_connect_ms) {
 		s->next_connect_ms = now + FT_RECONNECT_MS;
@@ -555,6 +579,7 @@ void ft_roles_init(struct ft_roles *s, const struct ft_roles_config *c, struct f
 	s->t = t;
 	s->log = log;
 	s->start_ms = now_ms(s);
+	s->progress_ms = s->start_ms;
 	log_reader_init(&s->recv_reader);
 	ft_rx_init(&s->rx, rxbuf, rxcap);
 }

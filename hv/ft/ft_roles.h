@@ -11,9 +11,13 @@
  * Protection. The primary's guest waits for the backup (flow control) only
  * while a backup is welcomed on the channel and heard, or for
  * FT_RECONNECT_GRACE_MS after a welcomed channel closed (dropping batches a
- * reconnecting backup still needs would leave it unable to catch up).
+ * reconnecting backup still needs would leave it unable to catch up) —
+ * and in both cases only while the backup takes the log: once it has
+ * acknowledged nothing for FT_STALL_MS with log waiting (its replay is
+ * stuck, it reconnects again and again without taking anything), the wait
+ * ends until an acknowledgement moves on again.
  * Otherwise the guest runs on unprotected, and the primary says so once,
- * with the reason, until a backup is welcomed again.
+ * with the reason, until a backup takes log again.
  *
  * Run identity. Every boot of the primary has its own run id (HELLO); the
  * backup echoes it in WELCOME, ACK and its heartbeats. A backup that has
@@ -37,6 +41,7 @@ struct rtt_stats;
 #define FT_REFUSED_RETRY_MS 5000     /* after the backup refused the channel */
 #define FT_HANDSHAKE_MS 3000         /* a connection must be welcomed within this */
 #define FT_RECONNECT_GRACE_MS 5000   /* flow control waits this long for a welcomed backup to return */
+#define FT_STALL_MS 5000             /* ... and this long for an acknowledgement that moves on */
 
 /* What the roles need of the network. Each call may be made from inside
  * a callback of the transport's own (the receive path). */
@@ -103,6 +108,7 @@ struct ft_roles {
 	int catch_up_refused;        /* a backup asked for released batches: stop connecting */
 	int corrupted;
 	uint64_t grace_until_ms;     /* flow control waits for the backup until then (0: not) */
+	uint64_t progress_ms;        /* an ACK last moved on, or nothing was unacknowledged */
 	int unprotected_said;        /* "runs unprotected" was said since the last welcome */
 	uint64_t refusals;
 	int refused;                 /* the backup refused the channel since the last welcome */

@@ -209,6 +209,7 @@ static void test_welcomed_backup_and_grace(void **state)
 	live_peer_for(r, FT_ROLE_BACKUP, RUN_A, 500);
 	assert_true(ft_roles_flow_controlled(&r->s));
 	assert_int_equal(r->s.send_seq, 5);
+	deliver_ack(r, FT_MSG_ACK, RUN_A, 3); /* it takes log: two batches still unacknowledged */
 
 	ft_roles_channel_lost(&r->s, NULL);
 	assert_true(ft_roles_flow_controlled(&r->s));
@@ -227,6 +228,51 @@ static void test_welcomed_backup_and_grace(void **state)
 	live_peer_for(r, FT_ROLE_BACKUP, RUN_A, FT_RECONNECT_GRACE_MS + HB_INTERVAL_MS);
 	assert_false(ft_roles_flow_controlled(&r->s));
 	assert_int_equal(fake_console_count("did not return within"), 2);
+	rig_free(r);
+}
+
+/* A welcomed, heard backup that takes no log (its replay is stuck, it
+ * reconnects again and again asking for the same batch) holds the guest
+ * for FT_STALL_MS at most, said once however often it reconnects; an
+ * acknowledgement that moves on protects the guest again. */
+static void test_backup_that_takes_no_log(void **state)
+{
+	(void)state;
+	struct rig *r = rig_new(FT_ROLE_PRIMARY, RUN_A);
+	add_batches(&r->log, 5);
+	primary_connects(r);
+	deliver_ack(r, FT_MSG_WELCOME, RUN_A, 0);
+	live_peer_for(r, FT_ROLE_BACKUP, RUN_A, FT_STALL_MS - 2 * HB_INTERVAL_MS);
+	assert_true(ft_roles_flow_controlled(&r->s));
+	for (int i = 0; i < 4; i++) {
+		ft_roles_channel_lost(&r->s, "backup log full");
+		primary_connects(r);
+		deliver_ack(r, FT_MSG_WELCOME, RUN_A, 0);
+		live_peer_for(r, FT_ROLE_BACKUP, RUN_A, 2 * HB_INTERVAL_MS);
+		assert_false(ft_roles_flow_controlled(&r->s));
+	}
+	assert_said_once("acknowledged no log for 5000 ms");
+	deliver_ack(r, FT_MSG_ACK, RUN_A, 2);
+	assert_true(ft_roles_flow_controlled(&r->s));
+	rig_free(r);
+}
+
+/* Log traffic is a sign of life as heartbeats are: a backup whose UDP
+ * heartbeats are lost but whose ACKs keep coming is heard again. */
+static void test_channel_traffic_counts_as_life(void **state)
+{
+	(void)state;
+	struct rig *r = rig_new(FT_ROLE_PRIMARY, RUN_A);
+	add_batches(&r->log, 5);
+	primary_connects(r);
+	deliver_ack(r, FT_MSG_WELCOME, RUN_A, 0);
+	advance_ms(r, HB_TIMEOUT_MS + HB_INTERVAL_MS);
+	ft_roles_service(&r->s, 0);
+	assert_true(r->s.peer_silent);
+	deliver_ack(r, FT_MSG_ACK, RUN_A, 2);
+	assert_false(r->s.peer_silent);
+	assert_said_once("heard again after");
+	assert_true(ft_roles_flow_controlled(&r->s));
 	rig_free(r);
 }
 
@@ -461,6 +507,8 @@ int main(void)
 		cmocka_unit_test(test_heard_backup_never_welcomed),
 		cmocka_unit_test(test_welcomed_backup_and_grace),
 		cmocka_unit_test(test_welcomed_backup_falls_silent),
+		cmocka_unit_test(test_backup_that_takes_no_log),
+		cmocka_unit_test(test_channel_traffic_counts_as_life),
 		cmocka_unit_test(test_backup_asks_for_released_batches),
 		cmocka_unit_test(test_acked_event_from_own_headers),
 		cmocka_unit_test(test_ack_of_another_run_closes),
