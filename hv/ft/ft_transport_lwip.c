@@ -131,8 +131,10 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	struct ft_lwip *t = arg;
 	if (err != ERR_OK)
 		return err;
+	t->aborted = NULL;
 	ft_roles_connected(t->roles);
-	return t->conn == pcb ? ERR_OK : ERR_ABRT;
+	/* The same rule as on_recv: ERR_ABRT only for a pcb aborted here. */
+	return t->aborted == pcb ? ERR_ABRT : ERR_OK;
 }
 
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
