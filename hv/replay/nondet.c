@@ -5,6 +5,7 @@
 #include "hv/eventlog/event_log.h"
 #include "hv/core/exit_handlers.h"
 #include "hv/lib/log.h"
+#include "hv/lib/stop.h"
 #include "hv/eventlog/log_codec.h"
 #include "hv/replay/state_hash.h"
 #include "hv/vmx/vcpu.h"
@@ -196,7 +197,10 @@ static int can_inject(int event_busy)
 
 static void inject(struct vcpu *v, int vector)
 {
-	inject_event(v, event_external_interrupt((unsigned)vector)); /* can_inject(): the slot is free */
+	/* Only called after can_inject(): the entry slot is free, so the merge
+	 * cannot make the interrupt wait. */
+	if (inject_event(v, event_external_interrupt((unsigned)vector)) != 0)
+		panic("interrupt 0x%x had to wait although the entry slot was free", vector);
 	vlapic_accept(&v->lapic, vector);
 	v->interrupts_injected++;
 }
