@@ -144,7 +144,13 @@ void shell_execute(struct hv_state *hv, const char *line)
 void shell_run_script(struct hv_state *hv, const char *script)
 {
 	char cmd[SHELL_LINE_MAX];
-	while ((script = shell_script_next(script, cmd, sizeof(cmd))) != NULL) {
+	int too_long;
+	while ((script = shell_script_next(script, cmd, sizeof(cmd), &too_long)) != NULL) {
+		if (too_long) {
+			log_error("shell", "autorun: a command longer than %u characters is not run",
+				  (unsigned)(sizeof(cmd) - 1));
+			continue;
+		}
 		log_info("shell", "autorun: %s", cmd);
 		shell_execute(hv, cmd);
 	}

@@ -42,12 +42,13 @@ int shell_word_is(struct shell_word w, const char *name)
 	return strlen(name) == w.len && memcmp(name, w.start, w.len) == 0;
 }
 
-const char *shell_script_next(const char *script, char *cmd, size_t cmd_size)
+const char *shell_script_next(const char *script, char *cmd, size_t cmd_size, int *too_long)
 {
 	if (!*script)
 		return NULL;
 	size_t n = strcspn(script, ";");
-	size_t copy = n < cmd_size - 1 ? n : cmd_size - 1;
+	*too_long = n > cmd_size - 1;
+	size_t copy = *too_long ? 0 : n;
 	memcpy(cmd, script, copy);
 	cmd[copy] = 0;
 	script += n;

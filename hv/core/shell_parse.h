@@ -37,10 +37,12 @@ struct shell_word shell_word_of(const char *line);
 int shell_word_is(struct shell_word w, const char *name);
 
 /*
- * The next ';'-separated command of a script, copied into cmd (cut to
- * cmd_size - 1 characters, NUL-terminated). Returns where the rest of the
- * script starts, or NULL when there is no command left.
+ * The next ';'-separated command of a script, copied into cmd
+ * (NUL-terminated). A command longer than cmd_size - 1 characters is never
+ * cut short (its start could be another command): cmd is left empty and
+ * *too_long set. Returns where the rest of the script starts, or NULL when
+ * there is no command left.
  */
-const char *shell_script_next(const char *script, char *cmd, size_t cmd_size);
+const char *shell_script_next(const char *script, char *cmd, size_t cmd_size, int *too_long);
 
 #endif

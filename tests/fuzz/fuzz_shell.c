@@ -77,14 +77,17 @@ static void split(const uint8_t *data, size_t size)
 	memcpy(script, data, size);
 	script[size] = 0;
 	size_t n = strlen(script), j = 0, pieces = 0;
-	int cut = 0;
-	const char *s = script;
-	while ((s = shell_script_next(s, cmd, sizeof(cmd))) != NULL) {
-		size_t len = strlen(cmd);
+	int cut = 0, too_long;
+	const char *s = script, *at = script;
+	while ((s = shell_script_next(s, cmd, sizeof(cmd), &too_long)) != NULL) {
+		size_t len = strlen(cmd), piece = strcspn(at, ";");
 		check(!strchr(cmd, ';'), "a command holds a ';'");
 		check(s >= script && s <= script + n, "the rest lies outside the script");
 		check(++pieces <= n, "more commands than characters");
-		cut |= len == sizeof(cmd) - 1;
+		check(too_long == (piece > sizeof(cmd) - 1), "too long said wrongly");
+		check(too_long ? len == 0 : len == piece, "a command cut short or lengthened");
+		cut |= too_long;
+		at = s;
 		memcpy(joined + j, cmd, len);
 		j += len;
 		joined[j++] = ';';

@@ -72,32 +72,38 @@ static void test_script_splits_at_semicolons(void **state)
 {
 	(void)state;
 	char cmd[SHELL_LINE_MAX];
+	int too_long;
 	const char *s = "net;;ft; mem";
-	s = shell_script_next(s, cmd, sizeof(cmd));
+	s = shell_script_next(s, cmd, sizeof(cmd), &too_long);
 	assert_string_equal(cmd, "net");
-	s = shell_script_next(s, cmd, sizeof(cmd));
+	s = shell_script_next(s, cmd, sizeof(cmd), &too_long);
 	assert_string_equal(cmd, "");
-	s = shell_script_next(s, cmd, sizeof(cmd));
+	s = shell_script_next(s, cmd, sizeof(cmd), &too_long);
 	assert_string_equal(cmd, "ft");
-	s = shell_script_next(s, cmd, sizeof(cmd));
+	s = shell_script_next(s, cmd, sizeof(cmd), &too_long);
 	assert_string_equal(cmd, " mem");
-	assert_null(shell_script_next(s, cmd, sizeof(cmd)));
-	assert_null(shell_script_next("", cmd, sizeof(cmd)));
+	assert_false(too_long);
+	assert_null(shell_script_next(s, cmd, sizeof(cmd), &too_long));
+	assert_null(shell_script_next("", cmd, sizeof(cmd), &too_long));
 	/* A trailing ';' ends the last command, nothing follows it. */
-	s = shell_script_next("exits;", cmd, sizeof(cmd));
+	s = shell_script_next("exits;", cmd, sizeof(cmd), &too_long);
 	assert_string_equal(cmd, "exits");
-	assert_null(shell_script_next(s, cmd, sizeof(cmd)));
+	assert_null(shell_script_next(s, cmd, sizeof(cmd), &too_long));
 }
 
-static void test_script_cuts_long_commands(void **state)
+/* A command too long for the buffer is refused whole, never cut short. */
+static void test_script_refuses_long_commands(void **state)
 {
 	(void)state;
 	char cmd[4];
-	const char *s = shell_script_next("abcdefg;hi", cmd, sizeof(cmd));
-	assert_string_equal(cmd, "abc");
-	s = shell_script_next(s, cmd, sizeof(cmd));
+	int too_long;
+	const char *s = shell_script_next("abcdefg;hi", cmd, sizeof(cmd), &too_long);
+	assert_true(too_long);
+	assert_string_equal(cmd, "");
+	s = shell_script_next(s, cmd, sizeof(cmd), &too_long);
+	assert_false(too_long);
 	assert_string_equal(cmd, "hi");
-	assert_null(shell_script_next(s, cmd, sizeof(cmd)));
+	assert_null(shell_script_next(s, cmd, sizeof(cmd), &too_long));
 }
 
 int main(void)
@@ -107,7 +113,7 @@ int main(void)
 		cmocka_unit_test(test_editor_stops_at_a_full_line),
 		cmocka_unit_test(test_word_trims_spaces),
 		cmocka_unit_test(test_script_splits_at_semicolons),
-		cmocka_unit_test(test_script_cuts_long_commands),
+		cmocka_unit_test(test_script_refuses_long_commands),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
