@@ -8,6 +8,7 @@
 #define MSR_IA32_TSC_ADJUST         0x03b
 #define MSR_IA32_ARCH_CAPABILITIES  0x10a
 #define MSR_IA32_TSX_CTRL           0x122
+#define MSR_TSX_FORCE_ABORT         0x10f
 #define MSR_IA32_SYSENTER_CS        0x174
 #define MSR_IA32_SYSENTER_ESP       0x175
 #define MSR_IA32_SYSENTER_EIP       0x176
@@ -52,6 +53,7 @@
 #define ARCH_CAP_TSX_CTRL           (1ull << 7)
 #define TSX_CTRL_RTM_DISABLE        (1ull << 0)
 #define TSX_CTRL_CPUID_CLEAR        (1ull << 1)
+#define TSX_FORCE_ABORT_RTM         (1ull << 0)  /* MSR_TSX_FORCE_ABORT: every XBEGIN aborts */
 
 /* IA32_APIC_BASE bits */
 #define APIC_BASE_BSP               (1ull << 8)

@@ -74,6 +74,7 @@ struct cpuid_regs host_cpuid(uint32_t leaf, uint32_t subleaf)
 
 #define CPUID_7_EBX_HLE (1u << 4)
 #define CPUID_7_EBX_RTM (1u << 11)
+#define CPUID_7_EDX_TSX_FORCE_ABORT (1u << 13)
 #define CPUID_7_EDX_ARCH_CAPABILITIES (1u << 29)
 
 void host_tsx_off(void)
@@ -89,6 +90,10 @@ void host_tsx_off(void)
 		cpu_wrmsr(MSR_IA32_TSX_CTRL, cpu_rdmsr(MSR_IA32_TSX_CTRL) | TSX_CTRL_RTM_DISABLE |
 						     TSX_CTRL_CPUID_CLEAR);
 		log_info("cpu", "TSX off: IA32_TSX_CTRL makes XBEGIN always abort");
+	} else if (r.edx & CPUID_7_EDX_TSX_FORCE_ABORT) {
+		/* Older parts (the TSX microcode updates of 2019) offer this instead. */
+		cpu_wrmsr(MSR_TSX_FORCE_ABORT, cpu_rdmsr(MSR_TSX_FORCE_ABORT) | TSX_FORCE_ABORT_RTM);
+		log_info("cpu", "TSX off: TSX_FORCE_ABORT makes XBEGIN always abort");
 	} else if (tsx) {
 		log_warn("cpu", "this CPU has TSX and no IA32_TSX_CTRL: it is only hidden in CPUID, "
 				"a guest that uses XBEGIN anyway cannot be replayed");
