@@ -45,6 +45,13 @@ struct exec_point {
 	uint64_t rcx;
 };
 
+/* The same point: count, RIP and RCX (inside a REP string instruction only
+ * RCX tells two iterations apart). */
+static inline int exec_point_equal(const struct exec_point *a, const struct exec_point *b)
+{
+	return a->count == b->count && a->rip == b->rip && a->rcx == b->rcx;
+}
+
 struct ev {
 	uint8_t type;      /* enum ev_type */
 	uint8_t flag;

@@ -3,8 +3,7 @@
 int ev_equal(const struct ev *a, const struct ev *b)
 {
 	return a->type == b->type && a->flag == b->flag && a->key == b->key &&
-	       a->value == b->value && a->at.count == b->at.count && a->at.rip == b->at.rip &&
-	       a->at.rcx == b->at.rcx;
+	       a->value == b->value && exec_point_equal(&a->at, &b->at);
 }
 
 size_t log_first_difference(const struct ev *a, size_t na, const struct ev *b, size_t nb)

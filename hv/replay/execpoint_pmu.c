@@ -111,11 +111,6 @@ static void arm(struct execpoint_pmu_state *p, uint64_t at, uint64_t branches)
 	p->hw_armed_at = at;
 }
 
-static int same_point(const struct exec_point *a, const struct exec_point *b)
-{
-	return a->count == b->count && a->rip == b->rip && a->rcx == b->rcx;
-}
-
 static void report_miss(struct vcpu *v)
 {
 	const struct pmu_stepper *s = &v->pmu.stepper;
@@ -159,7 +154,7 @@ static void pmu_prepare_entry(struct vcpu *v, const struct exec_point *stop_at, 
 		p->pursuing = 0;
 		arm(p, v->point.count + n, n);
 	} else {
-		if (!p->pursuing || !same_point(&p->stepper.target, stop_at)) {
+		if (!p->pursuing || !exec_point_equal(&p->stepper.target, stop_at)) {
 			struct pmu_stepper_limits lim = { p->skid, PMU_MAX_ARM, PMU_MAX_STEPS,
 							  PMU_MAX_STALLS };
 			pmu_stepper_start(&p->stepper, stop_at, &lim);

@@ -41,7 +41,7 @@ enum pmu_action pmu_stepper_next(struct pmu_stepper *s, const struct exec_point 
 	/* Past the target's count: every point of the target's count is behind us. */
 	if (now->count > t->count)
 		return finish(s, PMU_MISS_PAST);
-	if (now->count == t->count && now->rip == t->rip && now->rcx == t->rcx)
+	if (exec_point_equal(now, t))
 		return finish(s, PMU_MISS_NONE);
 
 	uint64_t distance = t->count - now->count;
