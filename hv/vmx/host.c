@@ -27,11 +27,18 @@ void host_wrmsr(uint32_t msr, uint64_t value)
 #define CPUID_80000001_EDX_RDTSCP (1u << 27)
 #define CPUID_7_ECX_RDPID (1u << 22)
 
-/* TSC_AUX exists only with RDTSCP or RDPID; without, it stays 0. */
+/* TSC_AUX exists only with RDTSCP or RDPID; without, it stays 0. Asked
+ * once: the state hash saves these registers often, and CPUID is slow (under
+ * nested virtualization it exits). */
 static int has_tsc_aux(void)
 {
-	return (cpu_cpuid(0x80000001u, 0).edx & CPUID_80000001_EDX_RDTSCP) ||
-	       (cpu_cpuid(0, 0).eax >= 7 && (cpu_cpuid(7, 0).ecx & CPUID_7_ECX_RDPID));
+	static int known, has;
+	if (!known) {
+		has = (cpu_cpuid(0x80000001u, 0).edx & CPUID_80000001_EDX_RDTSCP) ||
+		      (cpu_cpuid(0, 0).eax >= 7 && (cpu_cpuid(7, 0).ecx & CPUID_7_ECX_RDPID));
+		known = 1;
+	}
+	return has;
 }
 
 void host_save_unswitched(struct guest_unswitched *s)
