@@ -8,6 +8,19 @@ struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
 };
 
+/* One register of a CPUID answer, by name (tables of feature bits use it). */
+enum cpuid_reg { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
+
+static inline uint32_t *cpuid_reg(struct cpuid_regs *r, enum cpuid_reg which)
+{
+	switch (which) {
+	case CPUID_EAX: return &r->eax;
+	case CPUID_EBX: return &r->ebx;
+	case CPUID_ECX: return &r->ecx;
+	default: return &r->edx;
+	}
+}
+
 #define CPUID_1_ECX_RDRAND (1u << 30)
 #define CPUID_7_EBX_RDSEED (1u << 18)
 

@@ -66,49 +66,38 @@ static const struct cpu_model_leaf *find(const struct cpu_model *m, uint32_t lea
 
 /* Which CPUID bit offers each CR4 bit (SDM vol. 3A, 2.5 and the CPUID
  * tables). A CR4 bit that is not here is reserved: setting it faults. */
-enum reg_name { R_EAX, R_EBX, R_ECX, R_EDX };
 
 static const struct {
 	unsigned cr4_bit;
 	uint32_t leaf;
-	enum reg_name reg;
+	enum cpuid_reg reg;
 	uint32_t mask;
 } cr4_features[] = {
-	{ 0, LEAF_FEATURES, R_EDX, 1u << 1 },              /* VME: VME */
-	{ 1, LEAF_FEATURES, R_EDX, 1u << 1 },              /* PVI: VME */
-	{ 2, LEAF_FEATURES, R_EDX, 1u << 4 },              /* TSD: TSC */
-	{ 3, LEAF_FEATURES, R_EDX, 1u << 2 },              /* DE */
-	{ 4, LEAF_FEATURES, R_EDX, 1u << 3 },              /* PSE */
-	{ 5, LEAF_FEATURES, R_EDX, 1u << 6 },              /* PAE */
-	{ 6, LEAF_FEATURES, R_EDX, 1u << 7 },              /* MCE */
-	{ 7, LEAF_FEATURES, R_EDX, 1u << 13 },             /* PGE */
-	{ 8, LEAF_PMU, R_EAX, 0xffu },                     /* PCE: a PMU version */
-	{ 9, LEAF_FEATURES, R_EDX, 1u << 24 },             /* OSFXSR: FXSR */
-	{ 10, LEAF_FEATURES, R_EDX, 1u << 25 },            /* OSXMMEXCPT: SSE */
-	{ 11, LEAF_EXTENDED_FEATURES, R_ECX, 1u << 2 },    /* UMIP */
-	{ 12, LEAF_EXTENDED_FEATURES, R_ECX, 1u << 16 },   /* LA57 */
-	{ 13, LEAF_FEATURES, R_ECX, 1u << 5 },             /* VMXE: VMX */
-	{ 14, LEAF_FEATURES, R_ECX, 1u << 6 },             /* SMXE: SMX */
-	{ 16, LEAF_EXTENDED_FEATURES, R_EBX, 1u << 0 },    /* FSGSBASE */
-	{ 17, LEAF_FEATURES, R_ECX, 1u << 17 },            /* PCIDE: PCID */
-	{ 18, LEAF_FEATURES, R_ECX, 1u << 26 },            /* OSXSAVE: XSAVE */
-	{ 19, LEAF_EXTENDED_FEATURES, R_ECX, 1u << 23 },   /* KL */
-	{ 20, LEAF_EXTENDED_FEATURES, R_EBX, 1u << 7 },    /* SMEP */
-	{ 21, LEAF_EXTENDED_FEATURES, R_EBX, 1u << 20 },   /* SMAP */
-	{ 22, LEAF_EXTENDED_FEATURES, R_ECX, 1u << 3 },    /* PKE: PKU */
-	{ 23, LEAF_EXTENDED_FEATURES, R_ECX, 1u << 7 },    /* CET: CET shadow stacks */
-	{ 24, LEAF_EXTENDED_FEATURES, R_ECX, 1u << 31 },   /* PKS */
+	{ 0, LEAF_FEATURES, CPUID_EDX, 1u << 1 },              /* VME: VME */
+	{ 1, LEAF_FEATURES, CPUID_EDX, 1u << 1 },              /* PVI: VME */
+	{ 2, LEAF_FEATURES, CPUID_EDX, 1u << 4 },              /* TSD: TSC */
+	{ 3, LEAF_FEATURES, CPUID_EDX, 1u << 2 },              /* DE */
+	{ 4, LEAF_FEATURES, CPUID_EDX, 1u << 3 },              /* PSE */
+	{ 5, LEAF_FEATURES, CPUID_EDX, 1u << 6 },              /* PAE */
+	{ 6, LEAF_FEATURES, CPUID_EDX, 1u << 7 },              /* MCE */
+	{ 7, LEAF_FEATURES, CPUID_EDX, 1u << 13 },             /* PGE */
+	{ 8, LEAF_PMU, CPUID_EAX, 0xffu },                     /* PCE: a PMU version */
+	{ 9, LEAF_FEATURES, CPUID_EDX, 1u << 24 },             /* OSFXSR: FXSR */
+	{ 10, LEAF_FEATURES, CPUID_EDX, 1u << 25 },            /* OSXMMEXCPT: SSE */
+	{ 11, LEAF_EXTENDED_FEATURES, CPUID_ECX, 1u << 2 },    /* UMIP */
+	{ 12, LEAF_EXTENDED_FEATURES, CPUID_ECX, 1u << 16 },   /* LA57 */
+	{ 13, LEAF_FEATURES, CPUID_ECX, 1u << 5 },             /* VMXE: VMX */
+	{ 14, LEAF_FEATURES, CPUID_ECX, 1u << 6 },             /* SMXE: SMX */
+	{ 16, LEAF_EXTENDED_FEATURES, CPUID_EBX, 1u << 0 },    /* FSGSBASE */
+	{ 17, LEAF_FEATURES, CPUID_ECX, 1u << 17 },            /* PCIDE: PCID */
+	{ 18, LEAF_FEATURES, CPUID_ECX, 1u << 26 },            /* OSXSAVE: XSAVE */
+	{ 19, LEAF_EXTENDED_FEATURES, CPUID_ECX, 1u << 23 },   /* KL */
+	{ 20, LEAF_EXTENDED_FEATURES, CPUID_EBX, 1u << 7 },    /* SMEP */
+	{ 21, LEAF_EXTENDED_FEATURES, CPUID_EBX, 1u << 20 },   /* SMAP */
+	{ 22, LEAF_EXTENDED_FEATURES, CPUID_ECX, 1u << 3 },    /* PKE: PKU */
+	{ 23, LEAF_EXTENDED_FEATURES, CPUID_ECX, 1u << 7 },    /* CET: CET shadow stacks */
+	{ 24, LEAF_EXTENDED_FEATURES, CPUID_ECX, 1u << 31 },   /* PKS */
 };
-
-static uint32_t reg_value(const struct cpuid_regs *r, enum reg_name which)
-{
-	switch (which) {
-	case R_EAX: return r->eax;
-	case R_EBX: return r->ebx;
-	case R_ECX: return r->ecx;
-	default: return r->edx;
-	}
-}
 
 static uint64_t cr4_allowed(const struct cpu_model *m)
 {
@@ -116,7 +105,7 @@ static uint64_t cr4_allowed(const struct cpu_model *m)
 	for (size_t i = 0; i < sizeof(cr4_features) / sizeof(cr4_features[0]); i++) {
 		struct cpuid_regs r = cpu_model_cpuid(m, cr4_features[i].leaf, 0);
 		int in_range = cr4_features[i].leaf <= m->max_basic;
-		if (in_range && (reg_value(&r, cr4_features[i].reg) & cr4_features[i].mask))
+		if (in_range && (*cpuid_reg(&r, cr4_features[i].reg) & cr4_features[i].mask))
 			allowed |= 1ull << cr4_features[i].cr4_bit;
 	}
 	return allowed;

@@ -2,11 +2,10 @@
 
 #include <stddef.h>
 
-enum reg { EAX, EBX, ECX, EDX };
 
 struct cpuid_rule {
 	uint32_t leaf;
-	enum reg reg;
+	enum cpuid_reg reg;
 	uint32_t clear;
 	const char *why;
 };
@@ -15,54 +14,44 @@ struct cpuid_rule {
 
 /* Bits cleared unconditionally. Feature-dependent ones are in apply(). */
 static const struct cpuid_rule hidden[] = {
-	{ 1, ECX, 1u << 3, "MONITOR/MWAIT: idle loops must exit" },
-	{ 1, ECX, 1u << 5, "VMX: no nested virtualization" },
-	{ 1, ECX, 1u << 6, "SMX" },
-	{ 1, ECX, 1u << 7 | 1u << 8, "EIST, TM2: host power management" },
-	{ 1, ECX, 1u << 15, "PDCM: the PMU is the host's" },
-	{ 1, ECX, 1u << 18, "DCA" },
-	{ 1, ECX, 1u << 24, "TSC-deadline timer: not modelled by the virtual APIC" },
-	{ 1, ECX, 1u << 26 | 1u << 27, "XSAVE/OSXSAVE: extended state is not switched yet" },
-	{ 1, ECX, 1u << 28 | 1u << 29 | 1u << 12, "AVX, F16C, FMA: need XSAVE" },
-	{ 1, EDX, 1u << 22 | 1u << 29 | 1u << 31, "ACPI thermal, TM, PBE" },
-	{ 1, EDX, 1u << 28, "HTT: one logical processor" },
-	{ 7, EBX, 1u << 1, "TSC_ADJUST" },
-	{ 7, EBX, 1u << 2, "SGX" },
-	{ 7, EBX, 1u << 4 | 1u << 11, "HLE, RTM: transactions abort non-deterministically" },
-	{ 7, EBX, 1u << 5, "AVX2: needs XSAVE" },
-	{ 7, EBX, 1u << 10, "INVPCID: not enabled in VMX" },
-	{ 7, EBX, 1u << 14, "MPX" },
-	{ 7, EBX, 0xdc230000u, "AVX-512: needs XSAVE" },
-	{ 7, EBX, 1u << 25, "Intel PT" },
-	{ 7, ECX, 1u << 3 | 1u << 4, "PKU, OSPKE: PKRU is not switched (CR4.PKE is refused)" },
-	{ 7, ECX, 1u << 5, "WAITPKG: UMWAIT/TPAUSE idle without exiting" },
-	{ 7, ECX, 1u << 7, "CET shadow stacks: CET state is not switched (CR4.CET is refused)" },
-	{ 7, ECX, 1u << 22, "RDPID: it cannot exit; it reads the guest's own TSC_AUX, but "
+	{ 1, CPUID_ECX, 1u << 3, "MONITOR/MWAIT: idle loops must exit" },
+	{ 1, CPUID_ECX, 1u << 5, "VMX: no nested virtualization" },
+	{ 1, CPUID_ECX, 1u << 6, "SMX" },
+	{ 1, CPUID_ECX, 1u << 7 | 1u << 8, "EIST, TM2: host power management" },
+	{ 1, CPUID_ECX, 1u << 15, "PDCM: the PMU is the host's" },
+	{ 1, CPUID_ECX, 1u << 18, "DCA" },
+	{ 1, CPUID_ECX, 1u << 24, "TSC-deadline timer: not modelled by the virtual APIC" },
+	{ 1, CPUID_ECX, 1u << 26 | 1u << 27, "XSAVE/OSXSAVE: extended state is not switched yet" },
+	{ 1, CPUID_ECX, 1u << 28 | 1u << 29 | 1u << 12, "AVX, F16C, FMA: need XSAVE" },
+	{ 1, CPUID_EDX, 1u << 22 | 1u << 29 | 1u << 31, "ACPI thermal, TM, PBE" },
+	{ 1, CPUID_EDX, 1u << 28, "HTT: one logical processor" },
+	{ 7, CPUID_EBX, 1u << 1, "TSC_ADJUST" },
+	{ 7, CPUID_EBX, 1u << 2, "SGX" },
+	{ 7, CPUID_EBX, 1u << 4 | 1u << 11, "HLE, RTM: transactions abort non-deterministically" },
+	{ 7, CPUID_EBX, 1u << 5, "AVX2: needs XSAVE" },
+	{ 7, CPUID_EBX, 1u << 10, "INVPCID: not enabled in VMX" },
+	{ 7, CPUID_EBX, 1u << 14, "MPX" },
+	{ 7, CPUID_EBX, 0xdc230000u, "AVX-512: needs XSAVE" },
+	{ 7, CPUID_EBX, 1u << 25, "Intel PT" },
+	{ 7, CPUID_ECX, 1u << 3 | 1u << 4, "PKU, OSPKE: PKRU is not switched (CR4.PKE is refused)" },
+	{ 7, CPUID_ECX, 1u << 5, "WAITPKG: UMWAIT/TPAUSE idle without exiting" },
+	{ 7, CPUID_ECX, 1u << 7, "CET shadow stacks: CET state is not switched (CR4.CET is refused)" },
+	{ 7, CPUID_ECX, 1u << 22, "RDPID: it cannot exit; it reads the guest's own TSC_AUX, but "
 			    "a guest must not rely on an instruction CPUID hides" },
-	{ 7, ECX, 1u << 16, "LA57: 5-level paging; the guest's linear addresses are 48 bits "
+	{ 7, CPUID_ECX, 1u << 16, "LA57: 5-level paging; the guest's linear addresses are 48 bits "
 			    "(leaf 0x80000008), as the canonical checks of its MSRs assume" },
-	{ 7, ECX, 1u << 23, "Key Locker: its state is not switched (CR4.KL is refused)" },
-	{ 7, ECX, 1u << 31, "PKS: not switched (CR4.PKS is refused)" },
-	{ 7, ECX, 0x00005842u, "AVX-512 extensions" },
-	{ 7, EDX, 1u << 11, "RTM_ALWAYS_ABORT" },
-	{ 7, EDX, 1u << 13, "TSX_FORCE_ABORT: its MSR is not offered" },
-	{ 7, EDX, 1u << 20, "CET indirect-branch tracking: CET state is not switched" },
-	{ 7, EDX, 0xfc000000u, "IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, CORE_CAPABILITIES, "
+	{ 7, CPUID_ECX, 1u << 23, "Key Locker: its state is not switched (CR4.KL is refused)" },
+	{ 7, CPUID_ECX, 1u << 31, "PKS: not switched (CR4.PKS is refused)" },
+	{ 7, CPUID_ECX, 0x00005842u, "AVX-512 extensions" },
+	{ 7, CPUID_EDX, 1u << 11, "RTM_ALWAYS_ABORT" },
+	{ 7, CPUID_EDX, 1u << 13, "TSX_FORCE_ABORT: its MSR is not offered" },
+	{ 7, CPUID_EDX, 1u << 20, "CET indirect-branch tracking: CET state is not switched" },
+	{ 7, CPUID_EDX, 0xfc000000u, "IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, CORE_CAPABILITIES, "
 			      "SSBD: their MSRs are not offered (#GP)" },
-	{ 7, EDX, 0x01c00000u, "AMX: needs XSAVE" },
-	{ 0x80000001u, ECX, 1u << 2, "SVM" },
-	{ 0x80000007u, EDX, 0xffffffffu, "power management: host's" },
+	{ 7, CPUID_EDX, 0x01c00000u, "AMX: needs XSAVE" },
+	{ 0x80000001u, CPUID_ECX, 1u << 2, "SVM" },
+	{ 0x80000007u, CPUID_EDX, 0xffffffffu, "power management: host's" },
 };
-
-static uint32_t *reg_of(struct cpuid_regs *r, enum reg which)
-{
-	switch (which) {
-	case EAX: return &r->eax;
-	case EBX: return &r->ebx;
-	case ECX: return &r->ecx;
-	default: return &r->edx;
-	}
-}
 
 static struct cpuid_regs zero(void)
 {
@@ -131,7 +120,7 @@ struct cpuid_regs cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpu
 	}
 	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
 		if (hidden[i].leaf == leaf && (leaf != 7 || subleaf == ANY_SUBLEAF))
-			*reg_of(&r, hidden[i].reg) &= ~hidden[i].clear;
+			*cpuid_reg(&r, hidden[i].reg) &= ~hidden[i].clear;
 	}
 	return r;
 }
