@@ -337,6 +337,10 @@ static void test_bad_digests_and_limits(void **state)
 	struct iscsi_pdu p = full(ISCSI_OP_DATA_OUT);
 	assert_int_equal(iscsi_frame_build(stream, 48 + 100, &p, data, 100, true, false), 0);
 	assert_int_equal(iscsi_frame_build(stream, 48 + 4 + 100, &p, data, 100, true, false), 152);
+	/* Padding is zeros, whatever the buffer held. */
+	memset(stream, 0xff, sizeof(stream));
+	assert_int_equal(iscsi_frame_build(stream, sizeof(stream), &p, data, 3, false, false), 52);
+	assert_int_equal(stream[51], 0);
 }
 
 int main(void)
