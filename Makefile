@@ -52,6 +52,7 @@ include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include tools/tools.mk
 include net/net.mk
+include tests/iscsi/iscsi.mk
 
 .PHONY: all setup test test-unit test-system demo bench run-bochs run-qemu clean distclean
 all: $(EFI) $(ESP) $(ISO) $(FTVLOG)
