@@ -229,6 +229,7 @@ static void io_all(uint8_t *buf, bool write, uint32_t block)
 {
 	struct cmd c[IO_PIECES];
 	uint32_t piece = IO_BYTES / IO_PIECES;
+	uint64_t t0 = mono_ms(NULL);
 	for (unsigned i = 0; i < IO_PIECES; i++) {
 		cmd_prepare(&c[i], buf + i * piece, piece, write);
 		if (write)
@@ -245,8 +246,8 @@ static void io_all(uint8_t *buf, bool write, uint32_t block)
 		if (!write && c[i].t.transferred != piece)
 			die("READ(16) came back short");
 	}
-	printf("%s(16): %u bytes in %u commands, %u in flight at once\n", write ? "WRITE" : "READ", IO_BYTES,
-	       IO_PIECES, in_flight);
+	printf("%s(16): %u bytes in %u commands, %u in flight at once, %llu ms\n", write ? "WRITE" : "READ",
+	       IO_BYTES, IO_PIECES, in_flight, (unsigned long long)(mono_ms(NULL) - t0));
 }
 
 static void data_round_trip(uint32_t block)
@@ -386,11 +387,12 @@ int main(int argc, char **argv)
 	cfg.nop_timeout_ms = 5000;
 	connect_to(argv[optind], atoi(argv[optind + 1]));
 	iscsi_session_init(&sess, &cfg, &transport);
+	uint64_t t0 = mono_ms(NULL);
 	iscsi_session_start(&sess);
 	if (!pump_until(&logged_in))
 		die("login");
-	printf("login: full feature phase, TSIH %u, digests %s\n", sess.tsih,
-	       sess.params.header_digest ? "CRC32C" : "None");
+	printf("login: full feature phase in %llu ms, TSIH %u, digests %s\n",
+	       (unsigned long long)(mono_ms(NULL) - t0), sess.tsih, sess.params.header_digest ? "CRC32C" : "None");
 	inquiries();
 	uint32_t block = capacity();
 	data_round_trip(block);
