@@ -252,6 +252,19 @@ static void take_status(struct iscsi_task *t, const struct iscsi_pdu *p)
 	t->residual = p->length;
 }
 
+/*
+ * A read's status: GOOD means the buffer holds what the target said it
+ * sent (all of it, less an underflow's residual). Fewer bytes than that
+ * would hand stale memory to the caller as disk data.
+ */
+static enum iscsi_task_result read_result(const struct iscsi_task *t)
+{
+	if (t->write || t->status != 0)
+		return ISCSI_TASK_OK;
+	uint32_t expected = t->underflow && t->residual <= t->len ? t->len - t->residual : t->len;
+	return t->transferred < expected ? ISCSI_TASK_SHORT_DATA : ISCSI_TASK_OK;
+}
+
 static void on_data_in(struct iscsi_session *s, const struct iscsi_pdu *p, const uint8_t *data)
 {
 	struct iscsi_task *t = task_of(s, p);
@@ -278,7 +291,7 @@ static void on_data_in(struct iscsi_session *s, const struct iscsi_pdu *p, const
 	t->next_data_sn++;
 	if (p->flags & ISCSI_DATAIN_STATUS) {
 		take_status(t, p);
-		complete(s, t, ISCSI_TASK_OK);
+		complete(s, t, read_result(t));
 	}
 }
 
@@ -298,7 +311,7 @@ static void on_scsi_response(struct iscsi_session *s, const struct iscsi_pdu *p,
 	t->sense_len = sense_len < sizeof(t->sense) ? sense_len : sizeof(t->sense);
 	if (sense)
 		memcpy(t->sense, sense, t->sense_len);
-	complete(s, t, p->response == 0 ? ISCSI_TASK_OK : ISCSI_TASK_TARGET_FAILURE);
+	complete(s, t, p->response == 0 ? read_result(t) : ISCSI_TASK_TARGET_FAILURE);
 }
 
 static void on_r2t(struct iscsi_session *s, const struct iscsi_pdu *p)

@@ -72,6 +72,7 @@ enum iscsi_task_result {
 	ISCSI_TASK_OK = 0,            /* the SCSI status (and sense) are valid */
 	ISCSI_TASK_TARGET_FAILURE,    /* SCSI Response's response field not 0 */
 	ISCSI_TASK_REJECTED,          /* the target sent Reject for the command */
+	ISCSI_TASK_SHORT_DATA,        /* GOOD, but fewer Data-In bytes came than the residual accounts for */
 	ISCSI_TASK_SESSION_LOST,      /* the session failed with the task in flight */
 };
 

@@ -445,6 +445,35 @@ static void test_check_condition_with_sense(void **state)
 	assert_int_equal(sn.asc, 0x29);
 }
 
+static void test_short_read_is_not_good(void **state)
+{
+	(void)state;
+	struct iscsi_task t;
+	struct iscsi_pdu cmd = login_and_read(&t, 2048);
+	struct iscsi_pdu d = target_pdu(ISCSI_OP_DATA_IN, cmd.itt, false);
+	d.flags = 0;
+	target_send(d, ref, 1024);
+	/* GOOD with an underflow of 512: 1536 bytes were due, 1024 came. */
+	struct iscsi_pdu r = target_pdu(ISCSI_OP_SCSI_RSP, cmd.itt, true);
+	r.flags = ISCSI_FLAG_FINAL | ISCSI_RSP_UNDERFLOW;
+	r.length = 512;
+	target_send(r, NULL, 0);
+	assert_int_equal(ndone, 1);
+	assert_int_equal(t.result, ISCSI_TASK_SHORT_DATA);
+	/* The same with the residual covering the gap is fine. */
+	prepare(&t, big, 2048, false);
+	assert_int_equal(iscsi_session_submit(s, &t), 0);
+	cmd = expect_sent(ISCSI_OP_SCSI_CMD, NULL);
+	d.itt = cmd.itt;
+	target_send(d, ref, 1024);
+	r = target_pdu(ISCSI_OP_SCSI_RSP, cmd.itt, true);
+	r.flags = ISCSI_FLAG_FINAL | ISCSI_RSP_UNDERFLOW;
+	r.length = 1024;
+	target_send(r, NULL, 0);
+	assert_int_equal(t.result, ISCSI_TASK_OK);
+	assert_int_equal(t.transferred, 1024);
+}
+
 static void test_write_immediate_and_unsolicited(void **state)
 {
 	(void)state;
@@ -691,6 +720,7 @@ int main(void)
 		cmocka_unit_test_setup(test_read_split_data_in, setup),
 		cmocka_unit_test_setup(test_data_in_out_of_order_fails, setup),
 		cmocka_unit_test_setup(test_check_condition_with_sense, setup),
+		cmocka_unit_test_setup(test_short_read_is_not_good, setup),
 		cmocka_unit_test_setup(test_write_immediate_and_unsolicited, setup),
 		cmocka_unit_test_setup(test_write_by_r2t_only, setup),
 		cmocka_unit_test_setup(test_cmdsn_window, setup),
