@@ -33,7 +33,7 @@ EFI_CFLAGS  := $(COMMON_CFLAGS) -isystem $(GCCINC) -I$(EFIINC) -I$(EFIINC)/x86_6
 	-fshort-wchar -maccumulate-outgoing-args -DEFI_FUNCTION_WRAPPER -DGNU_EFI_USE_MS_ABI
 
 CORE_SRCS := $(wildcard hv/*/*.c) $(wildcard arch/x86_64/*.c) $(wildcard drivers/*.c) \
-	$(wildcard net/*.c)
+	$(wildcard net/*.c) $(wildcard net/iscsi/*.c)
 ASM_SRCS  := $(wildcard arch/x86_64/*.S)
 BOOT_SRCS := boot/efi_main.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(ASM_SRCS:%.S=$(BUILD)/obj/%.o)
@@ -52,6 +52,7 @@ include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include tools/tools.mk
 include net/net.mk
+include tests/iscsi/iscsi.mk
 
 .PHONY: all setup test test-unit test-system demo bench run-bochs run-qemu clean distclean
 all: $(EFI) $(ESP) $(ISO) $(FTVLOG)

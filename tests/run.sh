@@ -107,7 +107,7 @@ run_layout() {
 run_fuzz() {
 	echo "== fuzzing the log decoder, the channel reassembly, the MADT and the ACPI walk, the config" \
 		"file, the guest image header, the console line, base64, ftvlog extract, the NIC's" \
-		"receive lengths and the net.bench header (libFuzzer, ${FUZZ_SECONDS:-20} s in all)"
+		"receive lengths, the net.bench header, iSCSI PDUs and login keys (libFuzzer, ${FUZZ_SECONDS:-20} s in all)"
 	if make -s -C "$ROOT" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}" >"$OUT/fuzz.log" 2>&1; then
 		passed=$((passed + 1))
 		grep -E '^fuzz_[a-z0-9_]+: ' "$OUT/fuzz.log" | sed 's/^/PASS /'
@@ -129,8 +129,8 @@ run_system() {
 	done
 	local cases=()
 	# Two-server cases first (each uses both emulator slots), then Bochs
-	# cases (the long ones), then QEMU.
-	for prefix in pair_ bochs_ qemu_; do
+	# cases (the long ones), then QEMU, then host-only cases (no emulator).
+	for prefix in pair_ bochs_ qemu_ host_; do
 		while read -r fn; do
 			if [ ${#only[@]} -eq 0 ] || printf '%s\n' "${only[@]}" | grep -qx "$fn"; then
 				cases+=("$fn")
@@ -142,6 +142,7 @@ run_system() {
 		# A pair case runs two emulators: it waits for both slots.
 		local need=1
 		[[ $name == pair_* ]] && need=2
+		[[ $name == host_* ]] && need=0
 		while [ ${#running[@]} -gt $((slots - need)) ]; do
 			wait -n 2>/dev/null || true
 			local still=()

@@ -11,6 +11,8 @@
 #   log_extract      `ftvlog extract`: the log block of a console capture
 #   nic_rx           the e1000 receive verdict (descriptor status/length/errors)
 #   netbench_header  the net.bench sink's header
+#   iscsi_pdu        iSCSI PDUs from a target: reassembly, BHS checks, the session
+#   iscsi_keys       iSCSI login text keys and the operational negotiation
 #
 # Included by the top-level Makefile, which runs from the project root; it
 # also works alone:  make -f tests/fuzz/fuzz.mk BUILD=build fuzz
@@ -58,9 +60,15 @@ FUZZ_SRCS_nic_rx          := drivers/e1000_rx.c
 FUZZ_MAXLEN_nic_rx        := 512
 FUZZ_SRCS_netbench_header := hv/bench/netbench_header.c
 FUZZ_MAXLEN_netbench_header := 64
+FUZZ_SRCS_iscsi_pdu       := net/iscsi/iscsi_frame.c net/iscsi/iscsi_pdu.c net/iscsi/iscsi_session.c \
+	net/iscsi/iscsi_login.c net/iscsi/iscsi_keys.c net/iscsi/iscsi_chap.c hv/lib/crc32c.c \
+	hv/lib/md5.c hv/lib/base64.c tests/unit/support/log_capture.c
+FUZZ_MAXLEN_iscsi_pdu     := 20000
+FUZZ_SRCS_iscsi_keys      := net/iscsi/iscsi_keys.c net/iscsi/iscsi_chap.c hv/lib/base64.c hv/lib/md5.c
+FUZZ_MAXLEN_iscsi_keys    := 2048
 
 FUZZERS := log_decode ft_rx madt acpi_walk config guest_image shell base64 log_extract \
-	nic_rx netbench_header
+	nic_rx netbench_header iscsi_pdu iscsi_keys
 FUZZ_BINS := $(FUZZERS:%=$(FUZZ_DIR)/fuzz_%)
 
 .PHONY: fuzz fuzz-build

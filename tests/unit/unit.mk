@@ -60,6 +60,16 @@ UNIT_SRCS_bench_stats  := hv/bench/bench_stats.c
 UNIT_SRCS_netbench_header := hv/bench/netbench_header.c
 UNIT_SRCS_acpi         := arch/x86_64/acpi.c
 UNIT_SRCS_irq_route    := drivers/irq_route.c arch/x86_64/acpi.c
+UNIT_SRCS_md5          := hv/lib/md5.c
+UNIT_SRCS_iscsi_pdu    := net/iscsi/iscsi_pdu.c net/iscsi/iscsi_frame.c hv/lib/crc32c.c
+UNIT_SRCS_iscsi_keys   := net/iscsi/iscsi_keys.c
+UNIT_SRCS_iscsi_chap   := net/iscsi/iscsi_chap.c net/iscsi/iscsi_keys.c hv/lib/md5.c hv/lib/base64.c
+UNIT_SRCS_iscsi_isid   := net/iscsi/iscsi_isid.c hv/lib/hash64.c
+UNIT_SRCS_scsi         := net/iscsi/scsi_cdb.c net/iscsi/scsi_sense.c
+UNIT_SRCS_iscsi_session := net/iscsi/iscsi_session.c net/iscsi/iscsi_login.c net/iscsi/iscsi_pdu.c \
+	net/iscsi/iscsi_frame.c net/iscsi/iscsi_keys.c net/iscsi/iscsi_chap.c net/iscsi/scsi_sense.c \
+	net/iscsi/iscsi_isid.c hv/lib/hash64.c \
+	hv/lib/crc32c.c hv/lib/md5.c hv/lib/base64.c tests/unit/support/log_capture.c
 
 # The exit-time glue against fakes of the hardware (tests/unit/fakes/): the
 # fake VMCS, the fake host (TSC, RDRAND, interrupts, VM entry), the console.
@@ -95,6 +105,7 @@ UNIT_MODULES += pci desc_ring e1000_mac e1000_rx frame_demux
 UNIT_MODULES += ft_proto
 UNIT_MODULES += synth_log bench_stats netbench_header
 UNIT_MODULES += acpi irq_route
+UNIT_MODULES += md5 iscsi_pdu iscsi_keys iscsi_chap iscsi_isid scsi iscsi_session
 UNIT_MODULES += nondet execpoint_pmu inject vmexit exit_handlers snapshot
 UNIT_BINS := $(UNIT_MODULES:%=$(UNIT_DIR)/test_%)
 
