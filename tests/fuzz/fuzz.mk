@@ -62,7 +62,7 @@ FUZZ_SRCS_netbench_header := hv/bench/netbench_header.c
 FUZZ_MAXLEN_netbench_header := 64
 FUZZ_SRCS_iscsi_pdu       := net/iscsi/iscsi_frame.c net/iscsi/iscsi_pdu.c net/iscsi/iscsi_session.c \
 	net/iscsi/iscsi_login.c net/iscsi/iscsi_keys.c net/iscsi/iscsi_chap.c hv/lib/crc32c.c \
-	hv/lib/md5.c hv/lib/base64.c tests/unit/support/log_capture.c
+	hv/lib/md5.c hv/lib/base64.c hv/lib/log.c hv/lib/log_format.c tests/unit/fakes/fake_serial.c
 FUZZ_MAXLEN_iscsi_pdu     := 20000
 FUZZ_SRCS_iscsi_keys      := net/iscsi/iscsi_keys.c net/iscsi/iscsi_chap.c hv/lib/base64.c hv/lib/md5.c
 FUZZ_MAXLEN_iscsi_keys    := 2048

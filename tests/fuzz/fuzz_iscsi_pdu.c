@@ -23,7 +23,7 @@
 #include "net/iscsi/iscsi_frame.h"
 #include "net/iscsi/iscsi_session.h"
 #include "tests/fuzz/fuzz_check.h"
-#include "tests/unit/support/log_capture.h"
+#include "tests/unit/fakes/fake_serial.h"
 
 #define PREFIX 2
 
@@ -132,7 +132,7 @@ static void session(const uint8_t *d, size_t n, uint8_t steer)
 	c.nop_interval_ms = 10;
 	c.nop_timeout_ms = 30;
 	failed_events = 0;
-	log_capture_clear();
+	fake_console_reset();
 	clock_ms = 0;
 	iscsi_session_init(&sess, &c, &tr);
 	iscsi_session_start(&sess);

@@ -69,7 +69,7 @@ UNIT_SRCS_scsi         := net/iscsi/scsi_cdb.c net/iscsi/scsi_sense.c
 UNIT_SRCS_iscsi_session := net/iscsi/iscsi_session.c net/iscsi/iscsi_login.c net/iscsi/iscsi_pdu.c \
 	net/iscsi/iscsi_frame.c net/iscsi/iscsi_keys.c net/iscsi/iscsi_chap.c net/iscsi/scsi_sense.c \
 	net/iscsi/iscsi_isid.c hv/lib/hash64.c \
-	hv/lib/crc32c.c hv/lib/md5.c hv/lib/base64.c tests/unit/support/log_capture.c
+	hv/lib/crc32c.c hv/lib/md5.c hv/lib/base64.c hv/lib/log.c hv/lib/log_format.c tests/unit/fakes/fake_serial.c
 
 # The exit-time glue against fakes of the hardware (tests/unit/fakes/): the
 # fake VMCS, the fake host (TSC, RDRAND, interrupts, VM entry), the console.

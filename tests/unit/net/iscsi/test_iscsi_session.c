@@ -20,7 +20,7 @@
 #include "hv/lib/md5.h"
 #include "net/iscsi/iscsi_session.h"
 #include "net/iscsi/scsi_sense.h"
-#include "tests/unit/support/log_capture.h"
+#include "tests/unit/fakes/fake_serial.h"
 
 /* ---- the fake transport ---- */
 
@@ -163,7 +163,7 @@ static int setup(void **state)
 	chunk = 1 << 20;
 	exp_cmd_sn = 1;
 	max_cmd_sn = 16;
-	log_capture_clear();
+	fake_console_reset();
 	struct iscsi_config c = config();
 	iscsi_session_init(s, &c, &transport);
 	return 0;
@@ -297,7 +297,7 @@ static void test_login_refused(void **state)
 	login_reply(0, 0, false, "", 2, 3);
 	assert_int_equal(last_event, ISCSI_EVENT_FAILED);
 	assert_non_null(strstr(last_detail, "class 2 detail 3"));
-	assert_int_equal(log_capture_count("login refused"), 1);
+	assert_int_equal(fake_console_count("login refused"), 1);
 }
 
 static void test_login_chap(void **state)
@@ -663,7 +663,7 @@ static void test_async_reject_logout(void **state)
 	a.stat_sn = stat_sn++;
 	target_send(a, NULL, 0);
 	assert_int_equal(s->state, ISCSI_SESSION_FULL_FEATURE);
-	assert_int_equal(log_capture_count("renegotiate"), 1);
+	assert_int_equal(fake_console_count("renegotiate"), 1);
 
 	struct iscsi_task t;
 	prepare(&t, big, 512, false);
@@ -677,7 +677,7 @@ static void test_async_reject_logout(void **state)
 	target_send(rj, hdr, sizeof(hdr));
 	assert_int_equal(ndone, 1);
 	assert_int_equal(t.result, ISCSI_TASK_REJECTED);
-	assert_int_equal(log_capture_count("rejected our SCSI Command"), 1);
+	assert_int_equal(fake_console_count("rejected our SCSI Command"), 1);
 	assert_int_equal(s->state, ISCSI_SESSION_FULL_FEATURE);
 
 	iscsi_session_logout(s);
