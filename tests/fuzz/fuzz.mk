@@ -11,6 +11,7 @@
 #   log_extract      `ftvlog extract`: the log block of a console capture
 #   nic_rx           the e1000 receive verdict (descriptor status/length/errors)
 #   netbench_header  the net.bench sink's header
+#   virtq            the split-virtqueue walker over random guest memory
 #
 # Included by the top-level Makefile, which runs from the project root; it
 # also works alone:  make -f tests/fuzz/fuzz.mk BUILD=build fuzz
@@ -58,9 +59,11 @@ FUZZ_SRCS_nic_rx          := drivers/e1000_rx.c
 FUZZ_MAXLEN_nic_rx        := 512
 FUZZ_SRCS_netbench_header := hv/bench/netbench_header.c
 FUZZ_MAXLEN_netbench_header := 64
+FUZZ_SRCS_virtq           := hv/devices/virtq.c
+FUZZ_MAXLEN_virtq         := 16384
 
 FUZZERS := log_decode ft_rx madt acpi_walk config guest_image shell base64 log_extract \
-	nic_rx netbench_header
+	nic_rx netbench_header virtq
 FUZZ_BINS := $(FUZZERS:%=$(FUZZ_DIR)/fuzz_%)
 
 .PHONY: fuzz fuzz-build
