@@ -59,6 +59,9 @@ UNIT_SRCS_bench_stats  := hv/bench/bench_stats.c
 UNIT_SRCS_netbench_header := hv/bench/netbench_header.c
 UNIT_SRCS_vpci         := hv/devices/vpci.c hv/lib/hash64.c tests/unit/support/log_capture.c
 UNIT_SRCS_virtq        := hv/devices/virtq.c tests/unit/support/virtq_driver.c
+UNIT_SRCS_virtio_blk   := hv/devices/virtio_blk.c hv/devices/virtio_pci.c hv/devices/blk_ramdisk.c \
+	hv/devices/virtq.c hv/devices/vpci.c hv/lib/hash64.c tests/unit/support/virtq_driver.c \
+	tests/unit/support/log_capture.c
 UNIT_SRCS_acpi         := arch/x86_64/acpi.c
 UNIT_SRCS_irq_route    := drivers/irq_route.c arch/x86_64/acpi.c
 
@@ -96,7 +99,7 @@ UNIT_MODULES += pci desc_ring e1000_mac e1000_rx frame_demux
 UNIT_MODULES += ft_proto
 UNIT_MODULES += synth_log bench_stats netbench_header
 UNIT_MODULES += acpi irq_route
-UNIT_MODULES += vpci virtq
+UNIT_MODULES += vpci virtq virtio_blk
 UNIT_MODULES += nondet execpoint_pmu inject vmexit exit_handlers snapshot
 UNIT_BINS := $(UNIT_MODULES:%=$(UNIT_DIR)/test_%)
 
