@@ -17,6 +17,7 @@ void guest_power_on(struct vcpu *v, const struct guest_image *img)
 	vcpu_reset(v);
 	vuart_reset(&v->uart, guest_line, "guest");
 	vrtc_reset(&v->rtc);
+	vpci_init(&v->pci);
 	memset(v->ram, 0, v->ram_size);
 	memcpy(v->ram + img->hdr.load_gpa, img->data, img->size);
 	size_t n = strnlen(img->cmdline, FTV_GUEST_CMDLINE_MAX - 1);

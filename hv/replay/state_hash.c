@@ -54,6 +54,7 @@ uint64_t state_hash(const struct vcpu *v)
 	h = hash_vlapic(h, &v->lapic);
 	h = hash_vuart(h, &v->uart);
 	h = hash_vrtc(h, &v->rtc);
+	h = vpci_hash(h, &v->pci);
 	h = hash_unswitched(h);
 	return hash64_final(h);
 }

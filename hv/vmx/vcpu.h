@@ -12,6 +12,7 @@
 #include "hv/devices/vlapic.h"
 #include "hv/vmx/vmx_caps.h"
 #include "hv/vmx/vmx_defs.h"
+#include "hv/devices/vpci.h"
 #include "hv/devices/vrtc.h"
 #include "hv/devices/vuart.h"
 
@@ -70,6 +71,7 @@ struct vcpu {
 	struct vlapic lapic;
 	struct vuart uart;
 	struct vrtc rtc;
+	struct vpci pci;          /* the PCI bus: a host bridge; devices attach to it */
 
 	uint64_t tsc_base;        /* guest TSC = host TSC - tsc_base */
 	uint64_t timer_slice;     /* longest run between forced exits, timer ticks */
