@@ -12,6 +12,7 @@
 #   nic_rx           the e1000 receive verdict (descriptor status/length/errors)
 #   netbench_header  the net.bench sink's header
 #   virtq            the split-virtqueue walker over random guest memory
+#   virtio_blk       virtio-blk requests (and resets) over random guest memory
 #
 # Included by the top-level Makefile, which runs from the project root; it
 # also works alone:  make -f tests/fuzz/fuzz.mk BUILD=build fuzz
@@ -61,9 +62,12 @@ FUZZ_SRCS_netbench_header := hv/bench/netbench_header.c
 FUZZ_MAXLEN_netbench_header := 64
 FUZZ_SRCS_virtq           := hv/devices/virtq.c
 FUZZ_MAXLEN_virtq         := 16384
+FUZZ_SRCS_virtio_blk      := hv/devices/virtio_blk.c hv/devices/virtio_pci.c hv/devices/blk_ramdisk.c \
+	hv/devices/virtq.c hv/devices/vpci.c hv/lib/hash64.c
+FUZZ_MAXLEN_virtio_blk    := 16384
 
 FUZZERS := log_decode ft_rx madt acpi_walk config guest_image shell base64 log_extract \
-	nic_rx netbench_header virtq
+	nic_rx netbench_header virtq virtio_blk
 FUZZ_BINS := $(FUZZERS:%=$(FUZZ_DIR)/fuzz_%)
 
 .PHONY: fuzz fuzz-build
