@@ -2,8 +2,8 @@
  * The PCI bus as an operating system first meets it (configuration
  * mechanism #1): the address latch at 0xCF8 reads back what was written
  * and ignores a byte write (Linux's probe writes one to 0xCFB), a host
- * bridge answers at 00:00.0, and the other slots of bus 0 are counted
- * (an empty one reads all ones).
+ * bridge answers at 00:00.0, and the devices in the other slots of bus 0
+ * are listed (an empty slot reads all ones).
  */
 #include "checks.h"
 #include "codes.h"
@@ -40,10 +40,15 @@ void check_pci(void)
 	if ((id & 0xffff) == PCI_NO_DEVICE || class != CLASS_HOST_BRIDGE)
 		fail(CODE_PCI_HOST_BRIDGE, "pci: 00:00.0 is 0x%x, class 0x%x: no host bridge", id, class);
 
+	print("pci: host bridge %x:%x at 00:00.0\n", id & 0xffff, id >> 16);
 	unsigned others = 0;
-	for (unsigned slot = 1; slot < PCI_SLOTS; slot++)
-		if ((config_read(slot, PCI_REG_ID) & 0xffff) != PCI_NO_DEVICE)
-			others++;
-	print("pci: host bridge %x:%x at 00:00.0, %u other devices on bus 0\n", id & 0xffff,
-	      id >> 16, others);
+	for (unsigned slot = 1; slot < PCI_SLOTS; slot++) {
+		id = config_read(slot, PCI_REG_ID);
+		if ((id & 0xffff) == PCI_NO_DEVICE)
+			continue;
+		others++;
+		print("pci: 00:%u.0 is %x:%x, class 0x%x\n", slot, id & 0xffff, id >> 16,
+		      config_read(slot, PCI_REG_CLASS) >> 16);
+	}
+	print("pci: %u more device(s) on bus 0\n", others);
 }

@@ -14,6 +14,8 @@ static int submit(void *ctx, const struct blk_request *r)
 	/* The device checked the range; a backend trusts no one. */
 	if (r->sector > d->sectors || r->bytes / BLK_SECTOR_SIZE > d->sectors - r->sector)
 		return VIRTIO_BLK_S_IOERR;
+	if (r->bytes == 0)
+		return VIRTIO_BLK_S_OK; /* nothing to move (and a disk of no medium has no data) */
 	uint8_t *at = d->data + r->sector * BLK_SECTOR_SIZE;
 	for (unsigned i = 0; i < r->iov_count; i++) {
 		if (r->op == BLK_OP_READ)

@@ -70,7 +70,8 @@ UNIT_SRCS_irq_route    := drivers/irq_route.c arch/x86_64/acpi.c
 UNIT_FAKES := tests/unit/fakes/fake_vmcs.c tests/unit/fakes/fake_host.c \
 	tests/unit/fakes/fake_serial.c tests/unit/support/panic_stub.c
 UNIT_GLUE := hv/replay/nondet.c hv/eventlog/log_alter.c hv/replay/state_hash.c hv/vmx/guest_state.c \
-	hv/devices/vpci.c \
+	hv/devices/vpci.c hv/devices/virtio_blk.c hv/devices/virtio_pci.c hv/devices/virtq.c \
+	hv/devices/blk_ramdisk.c \
 	hv/lib/hash64.c hv/devices/vlapic.c hv/devices/vuart.c hv/vmx/vcpu.c hv/vmx/inject.c \
 	hv/eventlog/event_log.c \
 	hv/eventlog/log_codec.c hv/lib/crc32c.c hv/lib/log.c hv/lib/log_format.c \

@@ -401,6 +401,28 @@ static void test_deferred_completion(void **state)
 	assert_int_equal(log_capture_count("not in flight"), 2);
 }
 
+/* A disk of no medium (what the hypervisor attaches until shared storage
+ * comes): capacity 0, every read or write an I/O error, a flush fine. */
+static void test_no_medium(void **state)
+{
+	struct fixture *f = *state;
+	struct blk_ramdisk none;
+	struct blk_backend be;
+	blk_ramdisk_init(&none, NULL, 0, &be);
+	bring_up(f, &be);
+	driver_init(f);
+	assert_int_equal(io_in(f, VIRTIO_PCI_CONFIG + VIRTIO_BLK_CFG_CAPACITY, 4), 0);
+	request(f, VIRTIO_BLK_T_IN, 0, 1, BLK_SECTOR_SIZE, 1);
+	assert_int_equal(f->ram[STATUS_GPA], VIRTIO_BLK_S_IOERR);
+	request(f, VIRTIO_BLK_T_OUT, 0, 1, BLK_SECTOR_SIZE, 0);
+	assert_int_equal(f->ram[STATUS_GPA], VIRTIO_BLK_S_IOERR);
+	request(f, VIRTIO_BLK_T_IN, 0, 0, 0, 1);
+	assert_int_equal(f->ram[STATUS_GPA], VIRTIO_BLK_S_OK);
+	request(f, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0);
+	assert_int_equal(f->ram[STATUS_GPA], VIRTIO_BLK_S_OK);
+	assert_int_equal(none.flushes, 1);
+}
+
 /* Only the registers' own widths write; others are ignored. */
 static void test_register_widths(void **state)
 {
@@ -430,6 +452,7 @@ int main(void)
 		T(test_buffer_outside_ram),
 		T(test_deferred_completion),
 		T(test_register_widths),
+		T(test_no_medium),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /*
  * The guest state outside the VMCS (hv/vmx/host.h: CR2, DR0-DR3, DR6,
  * KERNEL_GS_BASE, the SYSCALL MSRs, TSC_AUX), the virtual RTC's index
- * latch and the virtual PCI bus: a defined value at power-on, kept by a snapshot, and covered by the
+ * latch, the virtual PCI bus and its disk: a defined value at power-on, kept by a snapshot, and covered by the
  * state hash item by item. The processor's registers are the fake host's.
  */
 #include <stdarg.h>
@@ -140,6 +140,28 @@ static void test_snapshot_keeps_pci_bus(void **state)
 	assert_int_equal(vpci_config_read(&v->pci, PCI_CONFIG_DATA_PORT, 2), 0);
 }
 
+/* The disk's registers and queue: kept by a snapshot, in the hash. */
+static void test_snapshot_keeps_disk(void **state)
+{
+	struct vcpu *v = *state;
+	struct vcpu_snapshot snap = { .ram = rig.snap_ram };
+	const struct guest_mem mem = { v->ram, v->ram_size };
+	struct blk_backend be;
+	vcpu_reset(v);
+	blk_ramdisk_init(&v->no_medium, NULL, 0, &be);
+	virtio_blk_init(&v->disk, &mem, &be, "snap");
+	snapshot_take(v, &snap);
+	uint64_t h = state_hash(v);
+	virtio_pci_write(&v->disk.pci, VIRTIO_PCI_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE);
+	assert_int_not_equal(state_hash(v), h);
+	snapshot_restore(v, &snap);
+	assert_int_equal(state_hash(v), h);
+	virtio_pci_write(&v->disk.pci, VIRTIO_PCI_QUEUE_PFN, 4, 1);
+	assert_int_not_equal(state_hash(v), h);
+	snapshot_restore(v, &snap);
+	assert_int_equal(v->disk.pci.vq[0].size, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +169,7 @@ int main(void)
 		cmocka_unit_test_setup(test_snapshot_keeps_unswitched_state_and_rtc_latch, setup),
 		cmocka_unit_test_setup(test_hash_covers_every_item, setup),
 		cmocka_unit_test_setup(test_snapshot_keeps_pci_bus, setup),
+		cmocka_unit_test_setup(test_snapshot_keeps_disk, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
