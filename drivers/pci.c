@@ -2,26 +2,6 @@
 
 #include "arch/x86_64/cpu.h"
 
-#define PCI_CONFIG_ADDRESS_PORT 0xcf8
-#define PCI_CONFIG_DATA_PORT 0xcfc
-#define PCI_CONFIG_ENABLE (1u << 31)
-#define PCI_ADDR_BUS_SHIFT 16
-#define PCI_ADDR_DEV_SHIFT 11
-#define PCI_ADDR_FN_SHIFT 8
-#define PCI_ADDR_DEV_MASK 0x1fu
-#define PCI_ADDR_FN_MASK 0x7u
-#define PCI_ADDR_REG_MASK 0xfcu      /* dword-aligned register number */
-#define PCI_DATA_LANE_MASK 0x2u      /* which half of the data dword a 16-bit access uses */
-#define PCI_BUSES 256
-#define PCI_DEVICES 32
-#define PCI_FUNCTIONS 8
-#define PCI_HEADER_MULTIFUNCTION 0x80
-
-#define PCI_BAR_IO (1u << 0)
-#define PCI_BAR_TYPE_MASK (3u << 1)
-#define PCI_BAR_TYPE_64 (2u << 1)
-#define PCI_BAR_MEM_FLAGS 0xfu       /* I/O flag, type, prefetchable: not address bits */
-
 uint32_t pci_config_address(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t offset)
 {
 	return PCI_CONFIG_ENABLE | (uint32_t)bus << PCI_ADDR_BUS_SHIFT |

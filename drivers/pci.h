@@ -9,19 +9,7 @@
 
 #include <stdint.h>
 
-/* Configuration-space offsets of the type 0 header, named once. */
-#define PCI_VENDOR_ID 0x00
-#define PCI_DEVICE_ID 0x02
-#define PCI_COMMAND 0x04
-#define PCI_HEADER_TYPE 0x0e
-#define PCI_BAR0 0x10
-#define PCI_BAR_COUNT 6
-#define PCI_INTERRUPT_LINE 0x3c  /* the legacy IRQ the firmware routed INTx to */
-#define PCI_INTERRUPT_PIN 0x3d   /* 0: none, 1-4: INTA-INTD */
-
-#define PCI_COMMAND_MEMORY (1u << 1)
-#define PCI_COMMAND_MASTER (1u << 2)
-#define PCI_VENDOR_NONE 0xffff   /* what an empty slot reads */
+#include "drivers/pci_regs.h"
 
 struct pci_dev {
 	uint8_t bus, dev, fn;

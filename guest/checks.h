@@ -12,6 +12,8 @@ void check_cpuid(void);
 void check_tsc(void);
 void check_rdrand(void);
 void check_hypercall_version(void);
+/* PCI configuration mechanism #1: the latch, the host bridge, the slots. */
+void check_pci(void);
 /* Needs to run first: registers VMX does not switch have power-on values. */
 void check_unswitched_state(void);
 

@@ -45,6 +45,9 @@ enum guest_code {
 
 	CODE_STATE_POWER_ON = 96,       /* CR2, DR0-3, DR6 or KERNEL_GS_BASE not at power-on value */
 
+	CODE_PCI_LATCH = 97,            /* the 0xCF8 address latch did not read back as written */
+	CODE_PCI_HOST_BRIDGE = 98,      /* no host bridge at 00:00.0 (ids or class) */
+
 	CODE_EXCEPTION_BASE = 100,      /* unexpected exception: 100 + vector */
 };
 

@@ -35,6 +35,7 @@ __attribute__((noreturn)) static void run_all_checks(uint32_t ticks)
 	period = check_timer(ticks);
 	check_interrupt_window(period);
 	check_hypercall_version();
+	check_pci();
 	print("all checks passed\n");
 	report(CODE_PASS);
 }

@@ -66,6 +66,19 @@ static inline void outb(uint16_t port, uint8_t v)
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
 }
 
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
 /* guest_abi.h: number in EAX, arguments in EBX/ECX/EDX, result in EAX. */
 static inline uint32_t vmcall(uint32_t nr, uint32_t a1, uint32_t a2, uint32_t a3)
 {

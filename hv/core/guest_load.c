@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "hv/lib/log.h"
+#include "hv/lib/stop.h"
 #include "hv/vmx/vmcs.h"
 #include "hv/vmx/host.h"
 #include "hv/vmx/vmcs_setup.h"
@@ -12,11 +13,26 @@ static void guest_line(void *ctx, const char *line)
 	log_info((const char *)ctx, "%s", line);
 }
 
+/* The PCI bus with its devices. The disk has no medium yet: it answers
+ * every read or write with an I/O error until the shared-storage backend
+ * (issue 10, the iSCSI LUN under record/replay) takes the RAM disk's place. */
+static void power_on_pci(struct vcpu *v)
+{
+	const struct guest_mem mem = { v->ram, v->ram_size };
+	struct blk_backend backend;
+	vpci_init(&v->pci);
+	blk_ramdisk_init(&v->no_medium, NULL, 0, &backend);
+	virtio_blk_init(&v->disk, &mem, &backend, "ftvisor-disk0");
+	if (virtio_blk_attach(&v->disk, &v->pci) != 0)
+		panic("guest: the virtio-blk disk does not fit on the PCI bus");
+}
+
 void guest_power_on(struct vcpu *v, const struct guest_image *img)
 {
 	vcpu_reset(v);
 	vuart_reset(&v->uart, guest_line, "guest");
 	vrtc_reset(&v->rtc);
+	power_on_pci(v);
 	memset(v->ram, 0, v->ram_size);
 	memcpy(v->ram + img->hdr.load_gpa, img->data, img->size);
 	size_t n = strnlen(img->cmdline, FTV_GUEST_CMDLINE_MAX - 1);

@@ -21,6 +21,8 @@ void snapshot_take(const struct vcpu *v, struct vcpu_snapshot *s)
 	s->lapic = v->lapic;
 	s->uart = v->uart;
 	s->rtc = v->rtc;
+	s->pci = v->pci;
+	s->disk = v->disk;
 	host_save_unswitched(&s->unswitched);
 	s->point = v->point;
 	s->tsc_base = v->tsc_base;
@@ -36,6 +38,8 @@ void snapshot_restore(struct vcpu *v, const struct vcpu_snapshot *s)
 	v->lapic = s->lapic;
 	v->uart = s->uart;
 	v->rtc = s->rtc;
+	v->pci = s->pci;
+	v->disk = s->disk;
 	host_load_unswitched(&s->unswitched);
 	v->point = s->point;
 	v->tsc_base = s->tsc_base;

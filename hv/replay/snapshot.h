@@ -18,6 +18,8 @@ struct vcpu_snapshot {
 	struct vlapic lapic;
 	struct vuart uart;
 	struct vrtc rtc;
+	struct vpci pci;
+	struct virtio_blk disk;
 	struct guest_unswitched unswitched;
 	struct exec_point point;
 	uint64_t tsc_base;

@@ -54,6 +54,8 @@ uint64_t state_hash(const struct vcpu *v)
 	h = hash_vlapic(h, &v->lapic);
 	h = hash_vuart(h, &v->uart);
 	h = hash_vrtc(h, &v->rtc);
+	h = vpci_hash(h, &v->pci);
+	h = virtio_blk_hash(h, &v->disk);
 	h = hash_unswitched(h);
 	return hash64_final(h);
 }

@@ -12,6 +12,9 @@
 #include "hv/devices/vlapic.h"
 #include "hv/vmx/vmx_caps.h"
 #include "hv/vmx/vmx_defs.h"
+#include "hv/devices/blk_ramdisk.h"
+#include "hv/devices/virtio_blk.h"
+#include "hv/devices/vpci.h"
 #include "hv/devices/vrtc.h"
 #include "hv/devices/vuart.h"
 
@@ -70,6 +73,9 @@ struct vcpu {
 	struct vlapic lapic;
 	struct vuart uart;
 	struct vrtc rtc;
+	struct vpci pci;          /* the PCI bus: a host bridge and the disk */
+	struct virtio_blk disk;   /* virtio-blk at 00:01.0 */
+	struct blk_ramdisk no_medium; /* the disk's backend until shared storage comes: 0 sectors */
 
 	uint64_t tsc_base;        /* guest TSC = host TSC - tsc_base */
 	uint64_t timer_slice;     /* longest run between forced exits, timer ticks */

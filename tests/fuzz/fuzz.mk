@@ -13,6 +13,8 @@
 #   netbench_header  the net.bench sink's header
 #   iscsi_pdu        iSCSI PDUs from a target: reassembly, BHS checks, the session
 #   iscsi_keys       iSCSI login text keys and the operational negotiation
+#   virtq            the split-virtqueue walker over random guest memory
+#   virtio_blk       virtio-blk requests (and resets) over random guest memory
 #
 # Included by the top-level Makefile, which runs from the project root; it
 # also works alone:  make -f tests/fuzz/fuzz.mk BUILD=build fuzz
@@ -67,8 +69,14 @@ FUZZ_MAXLEN_iscsi_pdu     := 20000
 FUZZ_SRCS_iscsi_keys      := net/iscsi/iscsi_keys.c net/iscsi/iscsi_chap.c hv/lib/base64.c hv/lib/md5.c
 FUZZ_MAXLEN_iscsi_keys    := 2048
 
+FUZZ_SRCS_virtq           := hv/devices/virtq.c
+FUZZ_MAXLEN_virtq         := 16384
+FUZZ_SRCS_virtio_blk      := hv/devices/virtio_blk.c hv/devices/virtio_pci.c hv/devices/blk_ramdisk.c \
+	hv/devices/virtq.c hv/devices/vpci.c hv/lib/hash64.c
+FUZZ_MAXLEN_virtio_blk    := 16384
+
 FUZZERS := log_decode ft_rx madt acpi_walk config guest_image shell base64 log_extract \
-	nic_rx netbench_header iscsi_pdu iscsi_keys
+	nic_rx netbench_header iscsi_pdu iscsi_keys virtq virtio_blk
 FUZZ_BINS := $(FUZZERS:%=$(FUZZ_DIR)/fuzz_%)
 
 .PHONY: fuzz fuzz-build

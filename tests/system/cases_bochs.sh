@@ -18,6 +18,9 @@ bochs_guest_passes() {
 		'guest: rdrand: ' \
 		'guest: timer: 2[0-9] interrupts' \
 		'guest: window: no interrupt for .* with IF=0, held tick came' \
+		'guest: pci: host bridge 8086:1237 at 00:00.0' \
+		'guest: pci: 00:1.0 is 1af4:1001, class 0x180' \
+		'guest: pci: 1 more device\(s\) on bus 0' \
 		'guest: all checks passed' \
 		'guest: guest reported: test passed' \
 		'exit 10 +CPUID' 'exit 12 +HLT' 'exit 16 +RDTSC' 'exit 18 +VMCALL' \

@@ -58,6 +58,11 @@ UNIT_SRCS_ft_proto     := net/ft_proto.c
 UNIT_SRCS_synth_log    := hv/bench/synth_log.c hv/eventlog/log_codec.c hv/lib/crc32c.c
 UNIT_SRCS_bench_stats  := hv/bench/bench_stats.c
 UNIT_SRCS_netbench_header := hv/bench/netbench_header.c
+UNIT_SRCS_vpci         := hv/devices/vpci.c hv/lib/hash64.c hv/lib/log.c hv/lib/log_format.c tests/unit/fakes/fake_serial.c
+UNIT_SRCS_virtq        := hv/devices/virtq.c tests/unit/support/virtq_driver.c
+UNIT_SRCS_virtio_blk   := hv/devices/virtio_blk.c hv/devices/virtio_pci.c hv/devices/blk_ramdisk.c \
+	hv/devices/virtq.c hv/devices/vpci.c hv/lib/hash64.c tests/unit/support/virtq_driver.c \
+	hv/lib/log.c hv/lib/log_format.c tests/unit/fakes/fake_serial.c
 UNIT_SRCS_acpi         := arch/x86_64/acpi.c
 UNIT_SRCS_irq_route    := drivers/irq_route.c arch/x86_64/acpi.c
 UNIT_SRCS_md5          := hv/lib/md5.c
@@ -76,6 +81,8 @@ UNIT_SRCS_iscsi_session := net/iscsi/iscsi_session.c net/iscsi/iscsi_login.c net
 UNIT_FAKES := tests/unit/fakes/fake_vmcs.c tests/unit/fakes/fake_host.c \
 	tests/unit/fakes/fake_serial.c tests/unit/support/panic_stub.c
 UNIT_GLUE := hv/replay/nondet.c hv/eventlog/log_alter.c hv/replay/state_hash.c hv/vmx/guest_state.c \
+	hv/devices/vpci.c hv/devices/virtio_blk.c hv/devices/virtio_pci.c hv/devices/virtq.c \
+	hv/devices/blk_ramdisk.c \
 	hv/lib/hash64.c hv/devices/vlapic.c hv/devices/vuart.c hv/vmx/vcpu.c hv/vmx/inject.c \
 	hv/eventlog/event_log.c \
 	hv/eventlog/log_codec.c hv/lib/crc32c.c hv/lib/log.c hv/lib/log_format.c \
@@ -106,6 +113,7 @@ UNIT_MODULES += ft_proto
 UNIT_MODULES += synth_log bench_stats netbench_header
 UNIT_MODULES += acpi irq_route
 UNIT_MODULES += md5 iscsi_pdu iscsi_keys iscsi_chap iscsi_isid scsi iscsi_session
+UNIT_MODULES += vpci virtq virtio_blk
 UNIT_MODULES += nondet execpoint_pmu inject vmexit exit_handlers snapshot
 UNIT_BINS := $(UNIT_MODULES:%=$(UNIT_DIR)/test_%)
 

@@ -1,8 +1,8 @@
 /*
  * The exit handlers, through the run loop (hv/core/vmexit.c, exit_cpu.c,
- * exit_events.c) on the fake VMCS and the fake host: CPUID answers from the
- * CPU model, CR4 refuses the bits of hidden features, and a host NMI is
- * counted while the guest runs on.
+ * exit_events.c, exit_io.c) on the fake VMCS and the fake host: CPUID answers
+ * from the CPU model, CR4 refuses the bits of hidden features, a host NMI is
+ * counted while the guest runs on, and port I/O reaches the PCI bus.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -242,6 +242,40 @@ static void test_guest_exception_exit_is_reported(void **state)
 	assert_int_equal(fake_host.nmi_unblocks, 0);
 }
 
+/* IN or OUT of 'size' bytes at 'port' with AL/AX/EAX (SDM table 28-5). */
+static void port_io(struct vcpu *v, uint16_t port, unsigned size, int in)
+{
+	uint64_t q = (uint64_t)port << 16 | (in ? 1u << 3 : 0) | (size - 1);
+	struct vm_exit e = instruction_exit(EXIT_IO_INSTRUCTION, 0x3000, 1, q);
+	exit_io(v, &e);
+	assert_int_equal(fake_vmcs_get(VMCS_GUEST_RIP), 0x3001);
+}
+
+/* The guest enumerates the bus through 0xCF8/0xCFC: the host bridge
+ * answers at 00:00.0, an empty slot reads all ones, a byte OUT to 0xCF8
+ * does not move the latch, a narrow IN keeps the rest of RAX. */
+static void test_pci_config_ports(void **state)
+{
+	struct vcpu *v = *state;
+	vpci_init(&v->pci);
+	v->ctx.gpr[GPR_RAX] = PCI_CONFIG_ENABLE;
+	port_io(v, PCI_CONFIG_ADDRESS_PORT, 4, 0);
+	v->ctx.gpr[GPR_RAX] = 0xdeadbeef00000000ull;
+	port_io(v, PCI_CONFIG_DATA_PORT, 4, 1);
+	assert_int_equal(v->ctx.gpr[GPR_RAX], (uint32_t)VPCI_BRIDGE_DEVICE << 16 | VPCI_BRIDGE_VENDOR);
+	v->ctx.gpr[GPR_RAX] = 0x5500;
+	port_io(v, PCI_CONFIG_ADDRESS_PORT + 3, 1, 0);
+	v->ctx.gpr[GPR_RAX] = 0xffff0000ull;
+	port_io(v, PCI_CONFIG_DATA_PORT + 2, 2, 1);
+	assert_int_equal(v->ctx.gpr[GPR_RAX], 0xffff0000ull | VPCI_BRIDGE_DEVICE);
+	v->ctx.gpr[GPR_RAX] = PCI_CONFIG_ENABLE | 5u << PCI_ADDR_DEV_SHIFT;
+	port_io(v, PCI_CONFIG_ADDRESS_PORT, 4, 0);
+	v->ctx.gpr[GPR_RAX] = 0;
+	port_io(v, PCI_CONFIG_DATA_PORT, 4, 1);
+	assert_int_equal(v->ctx.gpr[GPR_RAX], 0xffffffffu);
+	assert_int_equal(v->unclaimed_port_accesses, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +284,7 @@ int main(void)
 		cmocka_unit_test_setup(test_unswitched_msrs, setup),
 		cmocka_unit_test_setup(test_host_nmi_resumes_the_guest, setup),
 		cmocka_unit_test_setup(test_guest_exception_exit_is_reported, setup),
+		cmocka_unit_test_setup(test_pci_config_ports, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /*
  * The guest state outside the VMCS (hv/vmx/host.h: CR2, DR0-DR3, DR6,
- * KERNEL_GS_BASE, the SYSCALL MSRs, TSC_AUX) and the virtual RTC's index
- * latch: a defined value at power-on, kept by a snapshot, and covered by the
+ * KERNEL_GS_BASE, the SYSCALL MSRs, TSC_AUX), the virtual RTC's index
+ * latch, the virtual PCI bus and its disk: a defined value at power-on, kept by a snapshot, and covered by the
  * state hash item by item. The processor's registers are the fake host's.
  */
 #include <stdarg.h>
@@ -120,12 +120,56 @@ static void test_hash_covers_every_item(void **state)
 	assert_int_equal(state_hash(v), h);
 }
 
+/* The PCI bus's latch and registers: kept by a snapshot, in the hash. */
+static void test_snapshot_keeps_pci_bus(void **state)
+{
+	struct vcpu *v = *state;
+	struct vcpu_snapshot snap = { .ram = rig.snap_ram };
+	vcpu_reset(v);
+	vpci_init(&v->pci);
+	vpci_config_write(&v->pci, PCI_CONFIG_ADDRESS_PORT, 4, PCI_CONFIG_ENABLE | PCI_COMMAND);
+	snapshot_take(v, &snap);
+	uint64_t h = state_hash(v);
+	vpci_config_write(&v->pci, PCI_CONFIG_DATA_PORT, 2, PCI_COMMAND_MASTER);
+	assert_int_not_equal(state_hash(v), h);
+	snapshot_restore(v, &snap);
+	assert_int_equal(state_hash(v), h);
+	vpci_config_write(&v->pci, PCI_CONFIG_ADDRESS_PORT, 4, 0);
+	assert_int_not_equal(state_hash(v), h);
+	snapshot_restore(v, &snap);
+	assert_int_equal(vpci_config_read(&v->pci, PCI_CONFIG_DATA_PORT, 2), 0);
+}
+
+/* The disk's registers and queue: kept by a snapshot, in the hash. */
+static void test_snapshot_keeps_disk(void **state)
+{
+	struct vcpu *v = *state;
+	struct vcpu_snapshot snap = { .ram = rig.snap_ram };
+	const struct guest_mem mem = { v->ram, v->ram_size };
+	struct blk_backend be;
+	vcpu_reset(v);
+	blk_ramdisk_init(&v->no_medium, NULL, 0, &be);
+	virtio_blk_init(&v->disk, &mem, &be, "snap");
+	snapshot_take(v, &snap);
+	uint64_t h = state_hash(v);
+	virtio_pci_write(&v->disk.pci, VIRTIO_PCI_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE);
+	assert_int_not_equal(state_hash(v), h);
+	snapshot_restore(v, &snap);
+	assert_int_equal(state_hash(v), h);
+	virtio_pci_write(&v->disk.pci, VIRTIO_PCI_QUEUE_PFN, 4, 1);
+	assert_int_not_equal(state_hash(v), h);
+	snapshot_restore(v, &snap);
+	assert_int_equal(v->disk.pci.vq[0].size, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_power_on_values, setup),
 		cmocka_unit_test_setup(test_snapshot_keeps_unswitched_state_and_rtc_latch, setup),
 		cmocka_unit_test_setup(test_hash_covers_every_item, setup),
+		cmocka_unit_test_setup(test_snapshot_keeps_pci_bus, setup),
+		cmocka_unit_test_setup(test_snapshot_keeps_disk, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
