@@ -88,20 +88,20 @@ void ft_roles_replace_channel(struct ft_roles *s)
 /* ---------------------------------------------------------------- */
 /* primary                                                           */
 
-/* Said once until a backup takes log again. */
+/* Said once for each reason until a backup takes log again. */
 static void say_unprotected(struct ft_roles *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void say_unprotected(struct ft_roles *s, const char *fmt, ...)
 {
 	s->grace_until_ms = 0;
-	if (s->unprotected_said)
-		return;
-	s->unprotected_said = 1;
-	char why[256];
+	char why[sizeof(s->unprotected_why)];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
+	if (strcmp(why, s->unprotected_why) == 0)
+		return;
+	memcpy(s->unprotected_why, why, sizeof(why));
 	log_warn("ft", "the primary runs unprotected (its guest does not wait for a backup): %s", why);
 }
 
@@ -186,7 +186,7 @@ static void note_progress(struct ft_roles *s, uint64_t next_seq)
 {
 	if (next_seq > s->acked_seq) {
 		s->progress_ms = now_ms(s);
-		s->unprotected_said = 0; /* protected again: a new end is worth saying */
+		s->unprotected_why[0] = 0; /* protected again: a new end is worth saying */
 	}
 }
 

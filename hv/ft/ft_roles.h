@@ -17,7 +17,8 @@
  * stuck, it reconnects again and again without taking anything), the wait
  * ends until an acknowledgement moves on again.
  * Otherwise the guest runs on unprotected, and the primary says so once,
- * with the reason, until a backup takes log again.
+ * with the reason (again only when the reason changes), until a backup takes
+ * log again.
  *
  * Run identity. Every boot of the primary has its own run id (HELLO); the
  * backup echoes it in WELCOME, ACK and its heartbeats. A backup that has
@@ -109,7 +110,7 @@ struct ft_roles {
 	int corrupted;
 	uint64_t grace_until_ms;     /* flow control waits for the backup until then (0: not) */
 	uint64_t progress_ms;        /* an ACK last moved on, or nothing was unacknowledged */
-	int unprotected_said;        /* "runs unprotected" was said since the last welcome */
+	char unprotected_why[160];   /* why the primary runs unprotected, as last said ("": protected) */
 	uint64_t refusals;
 	int refused;                 /* the backup refused the channel since the last welcome */
 	uint64_t pauses;             /* flow control paused the guest (counted by the run loop's hook) */

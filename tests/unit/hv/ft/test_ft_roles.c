@@ -293,6 +293,16 @@ static void test_welcomed_backup_falls_silent(void **state)
 	assert_true(r->s.peer_silent);
 	assert_false(ft_roles_flow_controlled(&r->s));
 	assert_said_once("fell silent");
+
+	/* It restarts and asks for batches the log no longer holds: a new
+	 * reason, said too, though the primary was unprotected already. */
+	ft_roles_channel_lost(&r->s, "test");
+	event_log_release(&r->log, 3);
+	live_peer_for(r, FT_ROLE_BACKUP, 0, 300);
+	primary_connects(r);
+	deliver_ack(r, FT_MSG_WELCOME, RUN_A, 0);
+	assert_said_once("no backup can catch up");
+	assert_said_once("fell silent");
 	rig_free(r);
 }
 
