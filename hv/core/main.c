@@ -26,6 +26,7 @@
 #include "hv/replay/replay_check.h"
 #include "hv/core/shell.h"
 #include "hv/lib/stop.h"
+#include "hv/storage/disk.h"
 #include "hv/vmx/host.h"
 #include "hv/vmx/vmcs.h"
 #include "hv/vmx/vmcs_setup.h"
@@ -242,6 +243,8 @@ void hv_main(struct boot_info *bi)
 	 * and so must the network benchmarks. */
 	if (net_init(&hv.config, bi->acpi_rsdp) != 0 || netbench_run(&hv.config) != 0)
 		hv_stop(STOP_CONFIG);
+	/* Logs in from the network's polls from here on: never holds the boot up. */
+	disk_start(&hv.config);
 	if (hv.config.ft_bench_mb)
 		ft_bench(&hv);
 
