@@ -62,37 +62,60 @@ storage_config() {
 }
 
 storage_login_in() {
-	local ns=$1 log=$CASE_DIR/console status=0
+	local ns=$1 log=$CASE_DIR/console
 	storage_tgt_start "$ns" || return 1
 	storage_boot "$ns"
 	emu_wait "$log" "storage: logged in to $STORAGE_IQN at $STORAGE_PORTAL:3260 \(ISID 8[0-9a-f]{11}, digests none/none, MaxBurst [0-9]+\)" 60 &&
 		emu_wait "$log" 'storage: LUN 1: 131072 blocks of 512 bytes \(64 MiB\)' 30 &&
 		emu_wait "$log" 'ftvisor: staying at the console' 30 &&
 		console_send "$CASE_DIR/console.in" disk &&
-		emu_wait "$log" '^  connections: ' 20 || status=1
+		emu_wait "$log" '^  connections: ' 20 || return 1
 	# The target's side: one session, from the initiator named after the MAC.
 	storage_tgtadm --op show --mode target >"$CASE_DIR/tgt-show" 2>&1
+	cp "$log" "$CASE_DIR/console.first"
+	# The target goes away and comes back: ftvisor says so, retries, and
+	# logs in again on its own.
+	storage_tgt_stop
+	emu_wait "$log" "storage: WARN: session with $STORAGE_IQN at $STORAGE_PORTAL:3260 lost \(the target closed the connection\); reconnecting in 1000 ms" 20 &&
+		emu_wait "$log" "storage: WARN: cannot reach $STORAGE_IQN .*\(attempt 1\)" 20 || return 1
+	storage_tgt_start "$ns" || return 1
+	local tries=0
+	until [ "$(grep -c 'storage: LUN 1: 131072 blocks' "$log")" -ge 2 ]; do
+		tries=$((tries + 1))
+		[ $tries -lt 120 ] || { echo "no second login within 30 s"; return 1; }
+		sleep 0.25
+	done
+	console_send "$CASE_DIR/console.in" disk &&
+		emu_wait "$log" '^  connections: .* 2 logins' 20
+	local status=$?
 	storage_tgt_stop
 	return $status
 }
 
 # ftvisor logs in to tgtd, checks LUN 1 and reports its size; the 'disk'
-# command and the target agree.
+# command and the target agree. Then tgtd is stopped and started again:
+# the session is lost, reported, and logged in again.
 qemu_storage_login_and_capacity() {
 	trap 'storage_tgt_stop' EXIT
 	storage_config
 	local ns
 	ns=$(net_case_ns stor)
 	with_net_rig "$ns" storage_login_in "$ns" || return 1
-	local log=$CASE_DIR/console
-	expect "$log" "^target $STORAGE_IQN at $STORAGE_PORTAL:3260, initiator iqn\.2026-12\.org\.ftvisor:5254004d0010" \
+	local first=$CASE_DIR/console.first
+	expect "$first" "^target $STORAGE_IQN at $STORAGE_PORTAL:3260, initiator iqn\.2026-12\.org\.ftvisor:5254004d0010" \
 		'^  connection: logged in; session: full feature' \
 		"^  LUN 1: ready, 131072 blocks of 512 bytes \(64 MiB\)" \
 		'^  commands: 0 in flight, [3-9] completed, 0 errors; last latency [0-9]+ us' \
 		'^  connections: 1 attempts, 1 logins, 0 reconnects' &&
-		expect_not "$log" 'storage: (WARN|ERROR)' 'iscsi: (WARN|ERROR)' 'net: (WARN|ERROR)' || return 1
+		expect_not "$first" 'storage: (WARN|ERROR)' 'iscsi: (WARN|ERROR)' 'net: (WARN|ERROR)' || return 1
 	grep -q 'Initiator: iqn.2026-12.org.ftvisor:5254004d0010' "$CASE_DIR/tgt-show" ||
 		{ cat "$CASE_DIR/tgt-show"; echo "tgtd shows no session from ftvisor"; return 1; }
+	# The same ISID after the reconnect (the stable ISID).
+	local isids
+	isids=$(grep -o 'storage: logged in .*(ISID [0-9a-f]*' "$CASE_DIR/console" | sed 's/.*ISID //' | sort -u | wc -l)
+	[ "$isids" = 1 ] || { echo "the ISID changed across the reconnect"; return 1; }
+	expect "$CASE_DIR/console" '^  connection: logged in; session: full feature' \
+		'^  connections: [3-9] attempts, 2 logins, 1 reconnects after a lost session'
 }
 
 storage_unreachable_in() {
