@@ -55,9 +55,10 @@ storage_boot() {
 		ip netns exec "$ns"
 }
 
+# storage_config [PORTAL]: the target at PORTAL (default: the bridge).
 storage_config() {
 	write_config "$CASE_DIR/ftvisor.cfg" "net.ip = $STORAGE_HV_IP" "net.gateway = 10.77.0.1" \
-		"storage.target = $STORAGE_PORTAL" "storage.iqn = $STORAGE_IQN"
+		"storage.target = ${1:-$STORAGE_PORTAL}" "storage.iqn = $STORAGE_IQN"
 	make_esp "$CASE_DIR/esp.img" "$EFI" "$CASE_DIR/ftvisor.cfg" "$GUEST"
 }
 
@@ -148,4 +149,22 @@ qemu_storage_target_unreachable() {
 		"storage: WARN: cannot reach .*retrying in 2000 ms \(attempt 2\)" \
 		'^  connection: (waiting to connect|connecting); session: idle' \
 		'^  LUN 1: unknown' '^  last error: connection refused or reset'
+}
+
+storage_silent_in() {
+	local ns=$1 log=$CASE_DIR/console
+	storage_boot "$ns"
+	emu_wait "$log" 'ftvisor: staying at the console' 60 &&
+		emu_wait "$log" "storage: WARN: cannot reach $STORAGE_IQN at 10\.77\.0\.99:3262 \(no answer within 5 s\); retrying in 2000 ms \(attempt 2\)" 40 &&
+		console_send "$CASE_DIR/console.in" disk &&
+		emu_wait "$log" '^  last error: no answer within 5 s' 20
+}
+
+# A portal where nobody answers at all (no host has the address): each
+# attempt gives up after its own timeout instead of lwIP's minute of SYNs.
+qemu_storage_target_silent() {
+	storage_config 10.77.0.99:3262
+	local ns
+	ns=$(net_case_ns silent)
+	with_net_rig "$ns" storage_silent_in "$ns"
 }
