@@ -154,6 +154,11 @@ void net_wait(uint64_t max_us)
 		irq_wait(max_us);
 }
 
+const uint8_t *net_mac(void)
+{
+	return net.up ? net.nic->mac : NULL;
+}
+
 void net_set_foreign_rx(nic_rx_fn fn, void *ctx)
 {
 	net.demux.other = fn;

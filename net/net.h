@@ -30,6 +30,9 @@ int net_rx_pending(void);
  * polling), it only pauses the CPU once: the caller's loop polls. */
 void net_wait(uint64_t max_us);
 
+/* The NIC's MAC (6 bytes), or NULL while the network is off. */
+const uint8_t *net_mac(void);
+
 /* The 'net' console command: address, NIC, counters, lwIP's errors. */
 void net_print_status(void);
 

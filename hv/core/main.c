@@ -26,6 +26,7 @@
 #include "hv/replay/replay_check.h"
 #include "hv/core/shell.h"
 #include "hv/lib/stop.h"
+#include "hv/storage/disk.h"
 #include "hv/vmx/host.h"
 #include "hv/vmx/vmcs.h"
 #include "hv/vmx/vmcs_setup.h"
@@ -66,7 +67,10 @@ static void load_config(void)
 		hv_stop(STOP_CONFIG);
 	}
 	if (config_parse((const char *)f->data, f->size, &hv.config, &err) != 0) {
-		log_error("config", "\\ftvisor.cfg line %u: %s", err.line, err.message);
+		if (err.line)
+			log_error("config", "\\ftvisor.cfg line %u: %s", err.line, err.message);
+		else /* a rule between keys */
+			log_error("config", "\\ftvisor.cfg: %s", err.message);
 		hv_stop(STOP_CONFIG);
 	}
 	log_set_level(hv.config.log_level);
@@ -242,6 +246,8 @@ void hv_main(struct boot_info *bi)
 	 * and so must the network benchmarks. */
 	if (net_init(&hv.config, bi->acpi_rsdp) != 0 || netbench_run(&hv.config) != 0)
 		hv_stop(STOP_CONFIG);
+	/* Logs in from the network's polls from here on: never holds the boot up. */
+	disk_start(&hv.config);
 	if (hv.config.ft_bench_mb)
 		ft_bench(&hv);
 

@@ -10,6 +10,7 @@
 #include "hv/lib/log.h"
 #include "hv/replay/replay_check.h"
 #include "hv/lib/stop.h"
+#include "hv/storage/disk.h"
 #include "hv/core/vmexit.h"
 #include "drivers/serial.h"
 #include "net/net.h"
@@ -98,6 +99,12 @@ static void cmd_net(struct hv_state *hv)
 	net_print_status();
 }
 
+static void cmd_disk(struct hv_state *hv)
+{
+	(void)hv;
+	disk_print_status();
+}
+
 static void cmd_poweroff(struct hv_state *hv)
 {
 	(void)hv;
@@ -114,6 +121,7 @@ static const struct command commands[] = {
 	  cmd_replay_check },
 	{ "ft", "fault-tolerance role, log positions, lag, heartbeats", cmd_ft },
 	{ "net", "network address, NIC counters, lwIP errors", cmd_net },
+	{ "disk", "shared disk: target, session, LUN size, commands, errors, reconnects", cmd_disk },
 	{ "fault", "crash the hypervisor on purpose (tests the exception dump)", cmd_fault },
 	{ "poweroff", "stop ftvisor and power off", cmd_poweroff },
 };

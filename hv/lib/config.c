@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-enum key_type { KEY_STRING, KEY_NUMBER, KEY_CHOICE, KEY_IPV4 };
+enum key_type { KEY_STRING, KEY_NUMBER, KEY_CHOICE, KEY_IPV4, KEY_ENDPOINT };
 
 struct config_key {
 	const char *name;
@@ -92,6 +92,16 @@ static const struct config_key config_keys[] = {
 	{ "ft.bench_mb", KEY_NUMBER, OFF(ft_bench_mb), 0, 1024, NULL,
 	  "benchmark the logging channel with this much synthetic log instead of running the role "
 	  "(0: off)" },
+	{ "storage.target", KEY_ENDPOINT, OFF(storage_target), 0, 0, NULL,
+	  "the iSCSI target's portal, ADDR[:PORT] (port 3260 when not given)" },
+	{ "storage.iqn", KEY_STRING, OFF(storage_iqn), 0, 0, NULL,
+	  "the iSCSI target's name (iqn.*, eui.* or naa.*)" },
+	{ "storage.initiator", KEY_STRING, OFF(storage_initiator), 0, 0, NULL,
+	  "this server's iSCSI initiator name (default: derived from its MAC)" },
+	{ "storage.chap_user", KEY_STRING, OFF(storage_chap_user), 0, 0, NULL,
+	  "CHAP user name for the login (with storage.chap_secret)" },
+	{ "storage.chap_secret", KEY_STRING, OFF(storage_chap_secret), 0, 0, NULL,
+	  "CHAP secret for the login (with storage.chap_user)" },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -199,6 +209,20 @@ static int parse_ipv4(const char *s, size_t n, uint32_t *out)
 	return 0;
 }
 
+/* "a.b.c.d" or "a.b.c.d:port" (port 1..65535; 0 stored when absent). */
+static int parse_endpoint(const char *s, size_t n, struct config_endpoint *out)
+{
+	const char *colon = memchr(s, ':', n);
+	size_t iplen = colon ? (size_t)(colon - s) : n;
+	uint64_t port = 0;
+	if (parse_ipv4(s, iplen, &out->ip) != 0)
+		return -1;
+	if (colon && (parse_number(colon + 1, n - iplen - 1, &port) != 0 || port == 0 || port > 65535))
+		return -1;
+	out->port = (uint32_t)port;
+	return 0;
+}
+
 static int same(const char *a, size_t alen, const char *b)
 {
 	return strlen(b) == alen && memcmp(a, b, alen) == 0;
@@ -240,6 +264,15 @@ static int store(const struct config_key *k, const char *v, size_t vlen,
 		memcpy(field, &ip, sizeof(ip));
 		return 0;
 	}
+	case KEY_ENDPOINT: {
+		struct config_endpoint ep;
+		if (parse_endpoint(v, vlen, &ep) != 0 || ep.ip == 0) {
+			*msg = "not an IPv4 address with an optional port (a.b.c.d[:port])";
+			return -1;
+		}
+		memcpy(field, &ep, sizeof(ep));
+		return 0;
+	}
 	case KEY_CHOICE:
 		for (uint32_t i = 0; k->choices[i]; i++) {
 			if (same(v, vlen, k->choices[i])) {
@@ -252,6 +285,41 @@ static int store(const struct config_key *k, const char *v, size_t vlen,
 	}
 	*msg = "internal: bad key type";
 	return -1;
+}
+
+/* An iSCSI name as RFC 3720 section 3.2.6 types them: iqn., eui. or naa.,
+ * then no spaces (the login text would carry them as they are). */
+static int iscsi_name_ok(const char *n)
+{
+	if (strncmp(n, "iqn.", 4) != 0 && strncmp(n, "eui.", 4) != 0 && strncmp(n, "naa.", 4) != 0)
+		return 0;
+	for (; *n; n++)
+		if (*n == ' ' || *n == '\t' || *n == '=')
+			return 0;
+	return 1;
+}
+
+/* Rules between keys, checked once the whole file is read. */
+static int check_storage(const struct ftv_config *c, struct config_error *err)
+{
+	int target = c->storage_target.ip != 0, iqn = c->storage_iqn[0] != 0;
+	if (target != iqn)
+		return fail(err, 0, "storage.target and storage.iqn go together: set both or neither",
+			    NULL, NULL);
+	if ((c->storage_chap_user[0] != 0) != (c->storage_chap_secret[0] != 0))
+		return fail(err, 0, "storage.chap_user and storage.chap_secret go together", NULL, NULL);
+	if (!target)
+		return 0;
+	if (!c->net_ip && !c->net_dhcp)
+		return fail(err, 0, "storage.target needs the network: set net.ip or net.dhcp", NULL, NULL);
+	if (!iscsi_name_ok(c->storage_iqn))
+		return fail(err, 0, "storage.iqn: not an iSCSI name (iqn.*, eui.* or naa.*, no spaces)",
+			    NULL, NULL);
+	if (c->storage_initiator[0] && !iscsi_name_ok(c->storage_initiator))
+		return fail(err, 0,
+			    "storage.initiator: not an iSCSI name (iqn.*, eui.* or naa.*, no spaces)",
+			    NULL, NULL);
+	return 0;
 }
 
 int config_parse(const char *text, size_t len, struct ftv_config *out, struct config_error *err)
@@ -320,5 +388,5 @@ int config_parse(const char *text, size_t len, struct ftv_config *out, struct co
 		if (store(&config_keys[k], text + vstart, end - vstart, out, &msg) != 0)
 			return fail(err, line, config_keys[k].name, ": ", msg);
 	}
-	return 0;
+	return check_storage(out, err);
 }

@@ -20,6 +20,13 @@ enum stop_action {
 	STOP_ACTION_POWEROFF = 1,  /* leave the machine (emulators: exit with a code) */
 };
 
+/* "ADDR[:PORT]": an IPv4 address in host byte order; port 0 when not given
+ * (the service's well-known port). */
+struct config_endpoint {
+	uint32_t ip;
+	uint32_t port;
+};
+
 struct ftv_config {
 	char guest_image[FTV_CONFIG_STR_MAX];
 	char guest_cmdline[FTV_CONFIG_STR_MAX];
@@ -63,6 +70,13 @@ struct ftv_config {
 	uint64_t ft_corrupt_batch;    /* fault injection: the primary damages this batch once on the wire */
 	uint64_t ft_bench_mb;         /* benchmark the logging channel with this much synthetic log
 				       * instead of running the role (0: off) */
+
+	/* shared storage: an iSCSI target (ip 0 = none) */
+	struct config_endpoint storage_target;
+	char storage_iqn[FTV_CONFIG_STR_MAX];
+	char storage_initiator[FTV_CONFIG_STR_MAX]; /* empty: derived from the MAC */
+	char storage_chap_user[FTV_CONFIG_STR_MAX];
+	char storage_chap_secret[FTV_CONFIG_STR_MAX]; /* empty: no CHAP */
 };
 
 enum net_bench { NET_BENCH_OFF = 0, NET_BENCH_SINK = 1, NET_BENCH_SEND = 2 };

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -274,6 +275,43 @@ static void test_net_address_and_irq_keys(void **state)
 	expect_error("net.irq = msi\n", 1, "net.irq");
 }
 
+/* storage.*: the portal with and without a port, and the rules between keys. */
+static void test_storage_keys(void **state)
+{
+	(void)state;
+	struct ftv_config c;
+	struct config_error e;
+	const char *base = "net.ip = 10.0.0.2\nstorage.iqn = iqn.2026-12.org.ftvisor:lun\n";
+	char text[512];
+	assert_int_equal(parse("", &c, &e), 0);
+	assert_int_equal(c.storage_target.ip, 0);
+	snprintf(text, sizeof(text), "%sstorage.target = 10.77.0.1\n", base);
+	assert_int_equal(parse(text, &c, &e), 0);
+	assert_int_equal(c.storage_target.ip, 0x0a4d0001u);
+	assert_int_equal(c.storage_target.port, 0);
+	assert_string_equal(c.storage_iqn, "iqn.2026-12.org.ftvisor:lun");
+	snprintf(text, sizeof(text),
+		 "%sstorage.target = 10.77.0.1:3261\nstorage.initiator = iqn.2026-12.org.ftvisor:a\n"
+		 "storage.chap_user = u\nstorage.chap_secret = s3cret\n", base);
+	assert_int_equal(parse(text, &c, &e), 0);
+	assert_int_equal(c.storage_target.port, 3261);
+	assert_string_equal(c.storage_chap_secret, "s3cret");
+	expect_error("storage.target = 10.77.0.1:0\n", 1, "storage.target");
+	expect_error("storage.target = 10.77.0.1:65536\n", 1, "storage.target");
+	expect_error("storage.target = 10.77.0.1:\n", 1, "storage.target");
+	expect_error("storage.target = 10.77.0\n", 1, "storage.target");
+	expect_error("storage.target = 0.0.0.0\n", 1, "storage.target");
+	expect_error("net.ip = 10.0.0.2\nstorage.target = 10.77.0.1\n", 0, "storage.iqn");
+	expect_error("net.ip = 10.0.0.2\nstorage.iqn = iqn.x\n", 0, "storage.target");
+	expect_error("storage.target = 10.77.0.1\nstorage.iqn = iqn.x\n", 0, "net.ip");
+	expect_error("net.ip = 10.0.0.2\nstorage.target = 10.77.0.1\nstorage.iqn = lun\n", 0,
+		     "storage.iqn");
+	snprintf(text, sizeof(text), "%sstorage.target = 10.77.0.1\nstorage.initiator = my host\n", base);
+	expect_error(text, 0, "storage.initiator");
+	snprintf(text, sizeof(text), "%sstorage.target = 10.77.0.1\nstorage.chap_user = u\n", base);
+	expect_error(text, 0, "chap_secret");
+}
+
 static void test_hex_numbers(void **state)
 {
 	(void)state;
@@ -395,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_bench_keys),
 		cmocka_unit_test(test_flush_key),
 		cmocka_unit_test(test_net_address_and_irq_keys),
+		cmocka_unit_test(test_storage_keys),
 		cmocka_unit_test(test_hex_numbers),
 		cmocka_unit_test(test_uint64_overflow),
 		cmocka_unit_test(test_bad_choice),
