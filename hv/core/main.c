@@ -67,10 +67,7 @@ static void load_config(void)
 		hv_stop(STOP_CONFIG);
 	}
 	if (config_parse((const char *)f->data, f->size, &hv.config, &err) != 0) {
-		if (err.line)
-			log_error("config", "\\ftvisor.cfg line %u: %s", err.line, err.message);
-		else /* a rule between keys */
-			log_error("config", "\\ftvisor.cfg: %s", err.message);
+		log_error("config", "\\ftvisor.cfg line %u: %s", err.line, err.message);
 		hv_stop(STOP_CONFIG);
 	}
 	log_set_level(hv.config.log_level);

@@ -299,24 +299,44 @@ static int iscsi_name_ok(const char *n)
 	return 1;
 }
 
-/* Rules between keys, checked once the whole file is read. */
-static int check_storage(const struct ftv_config *c, struct config_error *err)
+/* The line a key stood on (0: not in the file). */
+static unsigned line_of(const unsigned *key_line, const char *name)
+{
+	for (size_t k = 0; k < NKEYS; k++)
+		if (strcmp(config_keys[k].name, name) == 0)
+			return key_line[k];
+	return 0;
+}
+
+/* The line of whichever of two keys is there. */
+static unsigned line_of_either(const unsigned *key_line, const char *a, const char *b)
+{
+	unsigned l = line_of(key_line, a);
+	return l ? l : line_of(key_line, b);
+}
+
+/* Rules between keys, checked once the whole file is read; an error names
+ * the line of the key that breaks the rule. */
+static int check_storage(const struct ftv_config *c, const unsigned *key_line,
+			 struct config_error *err)
 {
 	int target = c->storage_target.ip != 0, iqn = c->storage_iqn[0] != 0;
 	if (target != iqn)
-		return fail(err, 0, "storage.target and storage.iqn go together: set both or neither",
-			    NULL, NULL);
+		return fail(err, line_of_either(key_line, "storage.target", "storage.iqn"),
+			    "storage.target and storage.iqn go together: set both or neither", NULL, NULL);
 	if ((c->storage_chap_user[0] != 0) != (c->storage_chap_secret[0] != 0))
-		return fail(err, 0, "storage.chap_user and storage.chap_secret go together", NULL, NULL);
+		return fail(err, line_of_either(key_line, "storage.chap_user", "storage.chap_secret"),
+			    "storage.chap_user and storage.chap_secret go together", NULL, NULL);
 	if (!target)
 		return 0;
 	if (!c->net_ip && !c->net_dhcp)
-		return fail(err, 0, "storage.target needs the network: set net.ip or net.dhcp", NULL, NULL);
+		return fail(err, line_of(key_line, "storage.target"),
+			    "storage.target needs the network: set net.ip or net.dhcp", NULL, NULL);
 	if (!iscsi_name_ok(c->storage_iqn))
-		return fail(err, 0, "storage.iqn: not an iSCSI name (iqn.*, eui.* or naa.*, no spaces)",
-			    NULL, NULL);
+		return fail(err, line_of(key_line, "storage.iqn"),
+			    "storage.iqn: not an iSCSI name (iqn.*, eui.* or naa.*, no spaces)", NULL, NULL);
 	if (c->storage_initiator[0] && !iscsi_name_ok(c->storage_initiator))
-		return fail(err, 0,
+		return fail(err, line_of(key_line, "storage.initiator"),
 			    "storage.initiator: not an iSCSI name (iqn.*, eui.* or naa.*, no spaces)",
 			    NULL, NULL);
 	return 0;
@@ -324,7 +344,7 @@ static int check_storage(const struct ftv_config *c, struct config_error *err)
 
 int config_parse(const char *text, size_t len, struct ftv_config *out, struct config_error *err)
 {
-	unsigned char seen[NKEYS] = { 0 };
+	unsigned key_line[NKEYS] = { 0 }; /* where each key stood: 0, not yet */
 	unsigned line = 0;
 	size_t pos = 0;
 
@@ -381,12 +401,12 @@ int config_parse(const char *text, size_t len, struct ftv_config *out, struct co
 			name[n] = 0;
 			return fail(err, line, "unknown key '", name, "'");
 		}
-		if (seen[k])
+		if (key_line[k])
 			return fail(err, line, "duplicate key ", config_keys[k].name, NULL);
-		seen[k] = 1;
+		key_line[k] = line;
 		const char *msg = NULL;
 		if (store(&config_keys[k], text + vstart, end - vstart, out, &msg) != 0)
 			return fail(err, line, config_keys[k].name, ": ", msg);
 	}
-	return check_storage(out, err);
+	return check_storage(out, key_line, err);
 }

@@ -28,7 +28,8 @@ static int parse(const char *text, struct ftv_config *c, struct config_error *e)
 	return parse_n(text, strlen(text), c, e);
 }
 
-/* A failing parse must name the line and say something specific. */
+/* A failing parse must name the line and say something specific (a rule
+ * between keys names the line of the key that breaks it). */
 static void expect_error(const char *text, unsigned line, const char *word)
 {
 	struct ftv_config c;
@@ -301,15 +302,15 @@ static void test_storage_keys(void **state)
 	expect_error("storage.target = 10.77.0.1:\n", 1, "storage.target");
 	expect_error("storage.target = 10.77.0\n", 1, "storage.target");
 	expect_error("storage.target = 0.0.0.0\n", 1, "storage.target");
-	expect_error("net.ip = 10.0.0.2\nstorage.target = 10.77.0.1\n", 0, "storage.iqn");
-	expect_error("net.ip = 10.0.0.2\nstorage.iqn = iqn.x\n", 0, "storage.target");
-	expect_error("storage.target = 10.77.0.1\nstorage.iqn = iqn.x\n", 0, "net.ip");
-	expect_error("net.ip = 10.0.0.2\nstorage.target = 10.77.0.1\nstorage.iqn = lun\n", 0,
+	expect_error("net.ip = 10.0.0.2\nstorage.target = 10.77.0.1\n", 2, "storage.iqn");
+	expect_error("net.ip = 10.0.0.2\nstorage.iqn = iqn.x\n", 2, "storage.target");
+	expect_error("storage.target = 10.77.0.1\nstorage.iqn = iqn.x\n", 1, "net.ip");
+	expect_error("net.ip = 10.0.0.2\nstorage.target = 10.77.0.1\nstorage.iqn = lun\n", 3,
 		     "storage.iqn");
 	snprintf(text, sizeof(text), "%sstorage.target = 10.77.0.1\nstorage.initiator = my host\n", base);
-	expect_error(text, 0, "storage.initiator");
+	expect_error(text, 4, "storage.initiator");
 	snprintf(text, sizeof(text), "%sstorage.target = 10.77.0.1\nstorage.chap_user = u\n", base);
-	expect_error(text, 0, "chap_secret");
+	expect_error(text, 4, "chap_secret");
 }
 
 static void test_hex_numbers(void **state)
