@@ -24,6 +24,7 @@ UNIT_SRCS_vmx_caps     := hv/vmx/vmx_caps.c
 UNIT_SRCS_vlapic       := hv/devices/vlapic.c
 UNIT_SRCS_vioapic      := hv/devices/vioapic.c hv/lib/hash64.c
 UNIT_SRCS_mmio_decode  := hv/vmx/mmio_decode.c
+UNIT_SRCS_guest_walk   := hv/vmx/guest_walk.c
 UNIT_SRCS_vuart        := hv/devices/vuart.c
 UNIT_SRCS_log_format   := hv/lib/log_format.c
 UNIT_SRCS_cpuid_policy := hv/devices/cpuid_policy.c
@@ -114,7 +115,7 @@ UNIT_MODULES += ft_proto
 UNIT_MODULES += synth_log bench_stats netbench_header
 UNIT_MODULES += acpi irq_route
 UNIT_MODULES += md5 iscsi_pdu iscsi_keys iscsi_chap iscsi_isid scsi iscsi_session
-UNIT_MODULES += vpci virtq virtio_blk mmio_decode
+UNIT_MODULES += vpci virtq virtio_blk mmio_decode guest_walk
 UNIT_MODULES += nondet execpoint_pmu inject vmexit exit_handlers snapshot
 UNIT_BINS := $(UNIT_MODULES:%=$(UNIT_DIR)/test_%)
 
