@@ -27,11 +27,21 @@ static void power_on_pci(struct vcpu *v)
 		panic("guest: the virtio-blk disk does not fit on the PCI bus");
 }
 
+/* The I/O APIC's deliveries go to the one local APIC. */
+static void ioapic_deliver(void *ctx, uint8_t vector)
+{
+	struct vcpu *v = ctx;
+	vlapic_raise(&v->lapic, vector);
+}
+
 void guest_power_on(struct vcpu *v, const struct guest_image *img)
 {
 	vcpu_reset(v);
 	vuart_reset(&v->uart, guest_line, "guest");
 	vrtc_reset(&v->rtc);
+	v->ioapic.deliver = ioapic_deliver;
+	v->ioapic.deliver_ctx = v;
+	vioapic_reset(&v->ioapic);
 	power_on_pci(v);
 	memset(v->ram, 0, v->ram_size);
 	memcpy(v->ram + img->hdr.load_gpa, img->data, img->size);

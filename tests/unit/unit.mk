@@ -84,7 +84,7 @@ UNIT_FAKES := tests/unit/fakes/fake_vmcs.c tests/unit/fakes/fake_host.c \
 	tests/unit/fakes/fake_serial.c tests/unit/support/panic_stub.c
 UNIT_GLUE := hv/replay/nondet.c hv/eventlog/log_alter.c hv/replay/state_hash.c hv/vmx/guest_state.c \
 	hv/devices/vpci.c hv/devices/virtio_blk.c hv/devices/virtio_pci.c hv/devices/virtq.c \
-	hv/devices/blk_ramdisk.c \
+	hv/devices/blk_ramdisk.c hv/devices/vioapic.c \
 	hv/lib/hash64.c hv/devices/vlapic.c hv/devices/vuart.c hv/vmx/vcpu.c hv/vmx/inject.c \
 	hv/eventlog/event_log.c \
 	hv/eventlog/log_codec.c hv/lib/crc32c.c hv/lib/log.c hv/lib/log_format.c \
@@ -92,7 +92,8 @@ UNIT_GLUE := hv/replay/nondet.c hv/eventlog/log_alter.c hv/replay/state_hash.c h
 	$(UNIT_FAKES)
 UNIT_SRCS_nondet       := $(UNIT_GLUE)
 UNIT_SRCS_vmexit       := hv/core/vmexit.c hv/core/exit_cpu.c hv/core/exit_events.c \
-	hv/core/exit_time.c hv/core/exit_io.c hv/core/exit_msr.c hv/devices/vrtc.c \
+	hv/core/exit_time.c hv/core/exit_io.c hv/core/exit_msr.c hv/core/exit_mmio.c hv/devices/vrtc.c \
+	hv/vmx/mmio_decode.c hv/vmx/guest_walk.c \
 	hv/vmx/vcpu_reset.c hv/devices/cpu_model.c hv/devices/cpuid_policy.c $(UNIT_GLUE)
 UNIT_SRCS_exit_handlers := $(UNIT_SRCS_vmexit)
 UNIT_SRCS_execpoint_pmu := hv/replay/execpoint_pmu.c hv/replay/pmu_stepper.c \
