@@ -40,7 +40,7 @@ static size_t modrm_length(const uint8_t *bytes, size_t i, size_t n)
 int mmio_decode(const uint8_t *bytes, size_t n, enum mmio_mode mode, struct mmio_insn *out)
 {
 	size_t i = 0;
-	int opsize16 = 0;
+	int opsize16 = 0, addr32 = mode == MMIO_MODE_32;
 	uint8_t rex = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -52,7 +52,7 @@ int mmio_decode(const uint8_t *bytes, size_t n, enum mmio_mode mode, struct mmio
 		if (bytes[i] == PREFIX_OPSIZE)
 			opsize16 = 1;
 		else if (bytes[i] == PREFIX_ADDRSIZE && mode == MMIO_MODE_64)
-			; /* 32-bit addressing: the same ModRM forms */
+			addr32 = 1; /* the same ModRM forms, a 4-byte moffs */
 		else if (!is_segment_prefix(bytes[i]))
 			break;
 	}
@@ -75,6 +75,16 @@ int mmio_decode(const uint8_t *bytes, size_t n, enum mmio_mode mode, struct mmio
 	} else if (op == 0x8a || op == 0x88) {
 		out->size = out->dest_size = 1;
 		out->is_write = op == 0x88;
+	} else if (op >= 0xa0 && op <= 0xa3) {
+		/* MOV AL/eAX <-> moffs: a compiler's choice for a constant
+		 * address; the offset is as wide as an address. */
+		size_t moffs = addr32 ? 4 : 8;
+		if (i + moffs > n)
+			return -1;
+		out->size = out->dest_size = op & 1 ? (uint8_t)wide : 1;
+		out->is_write = op >= 0xa2;
+		out->len = (uint8_t)(i + moffs);
+		return 0;
 	} else if (op == 0xc7) {
 		out->size = (uint8_t)wide;
 		out->is_write = 1;

@@ -2,10 +2,12 @@
  * The MOV forms a guest uses to touch device registers in MMIO (what
  * Linux's readl/writel and friends compile to): 8B/89 (load/store r16/32/64),
  * 8A/88 (byte), C7 /0 (store an immediate), 0F B6/B7 (MOVZX from a byte or
- * word). Pure: bytes in, a description out. The address is not computed:
- * the exit's guest-physical address already names it, so ModRM, SIB and
- * displacement count only for the length. Everything else is refused, and
- * the caller stops the guest with the bytes on the console.
+ * word), A0-A3 (AL/eAX to or from an absolute address, what a compiler
+ * picks for a constant one). Pure: bytes in, a description out. The
+ * address is not computed: the exit's guest-physical address already names
+ * it, so ModRM, SIB, displacement and moffs count only for the length.
+ * Everything else is refused, and the caller stops the guest with the
+ * bytes on the console.
  */
 #ifndef FTV_MMIO_DECODE_H
 #define FTV_MMIO_DECODE_H

@@ -57,6 +57,16 @@ static void test_readl_writel_forms(void **state)
 	assert_int_equal(i.size, 8);
 	/* RIP-relative: mov eax, [rip+disp32] */
 	i = DECODE(MMIO_MODE_64, 0x8b, 0x05, 1, 2, 3, 4);
+	/* mov eax, [0xfec00010] as moffs; mov [moffs64], al; 0x67: moffs32 */
+	i = DECODE(MMIO_MODE_32, 0xa1, 0x10, 0x00, 0xc0, 0xfe);
+	assert_int_equal(i.size, 4);
+	assert_false(i.is_write);
+	assert_int_equal(i.reg, 0);
+	i = DECODE(MMIO_MODE_64, 0xa2, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0);
+	assert_int_equal(i.size, 1);
+	assert_true(i.is_write);
+	i = DECODE(MMIO_MODE_64, 0x67, 0x48, 0xa3, 0, 0, 0xc0, 0xfe);
+	assert_int_equal(i.size, 8);
 	/* 16-bit: mov [ebx], ax; segment override: mov eax, fs:[ebx] */
 	i = DECODE(MMIO_MODE_32, 0x66, 0x89, 0x03);
 	assert_int_equal(i.size, 2);
