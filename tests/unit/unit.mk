@@ -64,7 +64,7 @@ UNIT_SRCS_vpci         := hv/devices/vpci.c hv/lib/hash64.c hv/lib/log.c hv/lib/
 UNIT_SRCS_virtq        := hv/devices/virtq.c tests/unit/support/virtq_driver.c
 UNIT_SRCS_virtio_blk   := hv/devices/virtio_blk.c hv/devices/virtio_pci.c hv/devices/blk_ramdisk.c \
 	hv/devices/virtq.c hv/devices/vpci.c hv/lib/hash64.c tests/unit/support/virtq_driver.c \
-	hv/lib/log.c hv/lib/log_format.c tests/unit/fakes/fake_serial.c
+	hv/lib/log.c hv/lib/log_format.c tests/unit/fakes/fake_serial.c hv/devices/vioapic.c
 UNIT_SRCS_acpi         := arch/x86_64/acpi.c
 UNIT_SRCS_irq_route    := drivers/irq_route.c arch/x86_64/acpi.c
 UNIT_SRCS_md5          := hv/lib/md5.c
