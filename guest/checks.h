@@ -14,6 +14,8 @@ void check_rdrand(void);
 void check_hypercall_version(void);
 /* PCI configuration mechanism #1: the latch, the host bridge, the slots. */
 void check_pci(void);
+/* The I/O APIC through MMIO: version, masked entries, a redirection entry. */
+void check_ioapic(void);
 /* Needs to run first: registers VMX does not switch have power-on values. */
 void check_unswitched_state(void);
 

@@ -41,6 +41,10 @@ enum guest_code {
 
 	CODE_TRIPLE_SURVIVED = 90,      /* execution went on after the triple fault */
 
+	CODE_IOAPIC_VERSION = 91,       /* the I/O APIC's version register is not 0x170020 */
+	CODE_IOAPIC_MASKED = 92,        /* a redirection entry not masked after power-on */
+	CODE_IOAPIC_REDIR = 93,         /* a redirection entry did not read back as written */
+
 	CODE_STRESS_NO_TICKS = 95,      /* test=replay: the timer stopped interrupting */
 
 	CODE_STATE_POWER_ON = 96,       /* CR2, DR0-3, DR6 or KERNEL_GS_BASE not at power-on value */

@@ -8,6 +8,7 @@ GUEST_BIN := $(BUILD)/guest/testguest.bin
 GUEST_C_SRCS := \
 	guest/apic.c \
 	guest/checks_cpu.c \
+	guest/checks_ioapic.c \
 	guest/checks_pci.c \
 	guest/checks_state.c \
 	guest/checks_timer.c \

@@ -36,6 +36,7 @@ __attribute__((noreturn)) static void run_all_checks(uint32_t ticks)
 	check_interrupt_window(period);
 	check_hypercall_version();
 	check_pci();
+	check_ioapic();
 	print("all checks passed\n");
 	report(CODE_PASS);
 }

@@ -62,6 +62,8 @@ void exit_triple_fault(struct vcpu *v, const struct vm_exit *e)
 
 void exit_ept_violation(struct vcpu *v, const struct vm_exit *e)
 {
+	if (!(e->qualification & EPT_Q_FETCH) && exit_mmio(v, e))
+		return;
 	const char *what = (e->qualification & EPT_Q_FETCH)   ? "instruction fetch"
 			   : (e->qualification & EPT_Q_WRITE) ? "write"
 							       : "read";

@@ -22,6 +22,8 @@ void exit_rdrand(struct vcpu *v, const struct vm_exit *e);
 
 /* exit_io.c */
 void exit_io(struct vcpu *v, const struct vm_exit *e);
+/* exit_mmio.c: 1 when the EPT violation was an access to a device window, now handled */
+int exit_mmio(struct vcpu *v, const struct vm_exit *e);
 /* exit_msr.c */
 void exit_rdmsr(struct vcpu *v, const struct vm_exit *e);
 void exit_wrmsr(struct vcpu *v, const struct vm_exit *e);

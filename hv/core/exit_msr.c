@@ -105,6 +105,18 @@ static uint64_t lapic_live_read(struct vcpu *v, uint32_t reg)
 	return value;
 }
 
+/* An EOI also ends the I/O APIC's level-triggered delivery of that vector
+ * (the LAPIC broadcasts EOIs to it; the glue forwards them). */
+static enum msr_result lapic_write(struct vcpu *v, uint32_t msr, uint64_t value)
+{
+	int eoi = msr == X2APIC_EOI ? vlapic_in_service(&v->lapic) : -1;
+	if (vlapic_wrmsr(&v->lapic, msr, value, vcpu_guest_tsc(v)) != VLAPIC_OK)
+		return MSR_FAULT;
+	if (eoi >= 0)
+		vioapic_eoi(&v->ioapic, (uint8_t)eoi);
+	return MSR_DONE;
+}
+
 static enum msr_result lapic_read(struct vcpu *v, uint32_t msr, uint64_t *value)
 {
 	/* Validity (x2APIC mode, readable register) is deterministic: check it live. */
@@ -156,8 +168,7 @@ static enum msr_result msr_write(struct vcpu *v, uint32_t msr, uint64_t value)
 		return MSR_DONE;
 	}
 	if (is_x2apic(msr))
-		return vlapic_wrmsr(&v->lapic, msr, value, vcpu_guest_tsc(v)) == VLAPIC_OK ? MSR_DONE
-											    : MSR_FAULT;
+		return lapic_write(v, msr, value);
 	switch (msr) {
 	case MSR_IA32_APIC_BASE:
 		return vlapic_write_base(&v->lapic, value) == VLAPIC_OK ? MSR_DONE : MSR_FAULT;

@@ -26,7 +26,7 @@ static void give_back(struct virtio_blk *b, uint16_t head, uint32_t used_len)
 		return;
 	}
 	if (virtq_wants_interrupt(&t->mem, q))
-		t->isr |= VIRTIO_ISR_QUEUE;
+		virtio_pci_interrupt(t, VIRTIO_ISR_QUEUE);
 }
 
 static void finish(struct virtio_blk *b, uint16_t head, uint64_t status_gpa, uint32_t used_len,

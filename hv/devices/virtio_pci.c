@@ -6,6 +6,17 @@
 #include "hv/lib/le_bytes.h"
 #include "hv/lib/log.h"
 
+/* Legacy INTx is level-triggered and follows the ISR. */
+static void update_line(struct virtio_pci *t)
+{
+	uint8_t line = t->isr != 0;
+	if (line == t->line)
+		return;
+	t->line = line;
+	if (t->intx)
+		t->intx(t->intx_ctx, line);
+}
+
 static void reset_registers(struct virtio_pci *t)
 {
 	t->guest_features = 0;
@@ -14,6 +25,21 @@ static void reset_registers(struct virtio_pci *t)
 	t->isr = 0;
 	for (unsigned i = 0; i < VIRTIO_PCI_QUEUES_MAX; i++)
 		virtq_setup(&t->vq[i], 0, 0);
+	update_line(t);
+}
+
+void virtio_pci_wire_intx(struct virtio_pci *t, virtio_intx_fn intx, void *ctx)
+{
+	t->intx = intx;
+	t->intx_ctx = ctx;
+	if (t->intx)
+		t->intx(t->intx_ctx, t->line);
+}
+
+void virtio_pci_interrupt(struct virtio_pci *t, uint8_t isr_bits)
+{
+	t->isr |= isr_bits;
+	update_line(t);
 }
 
 void virtio_pci_init(struct virtio_pci *t, const char *name, const struct guest_mem *mem,
@@ -89,9 +115,11 @@ uint32_t virtio_pci_read(struct virtio_pci *t, unsigned offset, unsigned size)
 		return 0xffffffffu;
 	}
 	register_image(t, image);
-	/* Reading the ISR acknowledges it (and, later, lowers the line). */
-	if (offset <= VIRTIO_PCI_ISR && offset + size > VIRTIO_PCI_ISR)
+	/* Reading the ISR acknowledges it and lowers the line. */
+	if (offset <= VIRTIO_PCI_ISR && offset + size > VIRTIO_PCI_ISR) {
 		t->isr = 0;
+		update_line(t);
+	}
 	return (uint32_t)get_le(image + offset, size);
 }
 
@@ -157,7 +185,7 @@ void virtio_pci_fail(struct virtio_pci *t, const char *what, const char *why)
 	t->failures++;
 	log_error(t->name, "%s: %s; the device needs a reset", what, why);
 	t->status |= VIRTIO_STATUS_NEEDS_RESET;
-	t->isr |= VIRTIO_ISR_CONFIG;
+	virtio_pci_interrupt(t, VIRTIO_ISR_CONFIG);
 }
 
 int virtio_pci_queue_live(const struct virtio_pci *t, unsigned queue)

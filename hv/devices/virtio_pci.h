@@ -53,6 +53,9 @@
 
 struct virtio_pci;
 
+/* The function's INTx wire: 1 asserted, 0 released. */
+typedef void (*virtio_intx_fn)(void *ctx, int asserted);
+
 /* What a device model does for the transport. */
 struct virtio_device_ops {
 	/* The guest notified queue 'queue' (below the device's queue count). */
@@ -71,10 +74,13 @@ struct virtio_pci {
 	const struct virtio_device_ops *ops;
 	void *dev;
 	struct guest_mem mem;
+	virtio_intx_fn intx;              /* NULL: not wired */
+	void *intx_ctx;
 	/* The guest-visible registers and queues. */
 	uint32_t guest_features;
 	uint16_t queue_sel;
 	uint8_t status, isr;
+	uint8_t line;                     /* INTx as driven: asserted while the ISR is not 0 */
 	struct virtq vq[VIRTIO_PCI_QUEUES_MAX];
 	/* Diagnostics, not guest-visible. */
 	uint64_t failures;
@@ -91,7 +97,13 @@ void virtio_pci_init(struct virtio_pci *t, const char *name, const struct guest_
 int virtio_pci_attach(struct virtio_pci *t, struct vpci *bus, unsigned slot, uint16_t virtio_id,
 		      uint8_t class_base, uint8_t class_sub);
 
-/* Accesses to BAR0 at 'offset', 'size' bytes. */
+/* Wires INTx (the transport drives it from the ISR from now on). */
+void virtio_pci_wire_intx(struct virtio_pci *t, virtio_intx_fn intx, void *ctx);
+/* The device sets ISR bits (VIRTIO_ISR_*): INTx goes up. */
+void virtio_pci_interrupt(struct virtio_pci *t, uint8_t isr_bits);
+
+/* Accesses to BAR0 at 'offset', 'size' bytes; reading the ISR clears it
+ * and releases INTx (legacy virtio). */
 uint32_t virtio_pci_read(struct virtio_pci *t, unsigned offset, unsigned size);
 void virtio_pci_write(struct virtio_pci *t, unsigned offset, unsigned size, uint32_t value);
 

@@ -9,7 +9,6 @@
 #define X2APIC_VERSION 0x803
 #define X2APIC_TPR 0x808
 #define X2APIC_PPR 0x80a
-#define X2APIC_EOI 0x80b
 #define X2APIC_LDR 0x80d
 #define X2APIC_SVR 0x80f
 #define X2APIC_ISR0 0x810
@@ -138,6 +137,11 @@ void vlapic_raise(struct vlapic *l, int vector)
 	if (vector < 16 || vector > 255 || !(l->svr & SVR_ENABLE))
 		return;
 	set_bit(l->irr, vector);
+}
+
+int vlapic_in_service(const struct vlapic *l)
+{
+	return highest(l->isr);
 }
 
 int vlapic_pending(const struct vlapic *l)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #define VLAPIC_DEFAULT_BASE 0xfee00000ull
+#define X2APIC_EOI 0x80b  /* the EOI register's MSR (SDM vol. 3A, table 11-6) */
 
 struct vlapic {
 	uint64_t apic_base;        /* IA32_APIC_BASE as the guest sees it */
@@ -44,6 +45,8 @@ int vlapic_pending(const struct vlapic *l);
 void vlapic_accept(struct vlapic *l, int vector);
 /* A delivery that gave way to an exception: ISR -> IRR, to be delivered again. */
 void vlapic_requeue(struct vlapic *l, int vector);
+/* The highest in-service vector (the one an EOI ends), or -1. */
+int vlapic_in_service(const struct vlapic *l);
 /* Raise a fixed interrupt from a device. */
 void vlapic_raise(struct vlapic *l, int vector);
 

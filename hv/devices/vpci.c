@@ -13,7 +13,12 @@
 	(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE)
 #define ALL_ONES 0xffffffffu
 
-static void define_function(struct vpci_function *f, const struct vpci_id *id,
+unsigned vpci_intx_gsi(unsigned slot, unsigned pin)
+{
+	return VPCI_INTX_GSI_BASE + (slot + pin - 1) % VPCI_INTX_LINES;
+}
+
+static void define_function(struct vpci_function *f, unsigned slot, const struct vpci_id *id,
 			    const struct vpci_bar_ops *ops, void *ctx)
 {
 	memset(f, 0, sizeof(*f));
@@ -30,6 +35,8 @@ static void define_function(struct vpci_function *f, const struct vpci_id *id,
 	put_le(r + PCI_SUBSYSTEM_VENDOR_ID, id->subsystem_vendor, 2);
 	put_le(r + PCI_SUBSYSTEM_ID, id->subsystem_id, 2);
 	r[PCI_INTERRUPT_PIN] = id->interrupt_pin;
+	if (id->interrupt_pin)
+		r[PCI_INTERRUPT_LINE] = (uint8_t)vpci_intx_gsi(slot, id->interrupt_pin);
 	/* Header type 0, single function, status 0 and no capabilities
 	 * (PCI_CAPABILITY_LIST 0) come from the zeroed array. */
 	put_le(f->wmask + PCI_COMMAND, VPCI_COMMAND_WRITABLE, 2);
@@ -47,7 +54,7 @@ void vpci_init(struct vpci *p)
 		.class_base = PCI_CLASS_BRIDGE, .class_sub = PCI_SUBCLASS_HOST_BRIDGE,
 	};
 	memset(p, 0, sizeof(*p));
-	define_function(&p->fn[VPCI_HOST_BRIDGE_SLOT], &bridge, NULL, NULL);
+	define_function(&p->fn[VPCI_HOST_BRIDGE_SLOT], VPCI_HOST_BRIDGE_SLOT, &bridge, NULL, NULL);
 }
 
 int vpci_add(struct vpci *p, unsigned slot, const struct vpci_id *id,
@@ -58,7 +65,7 @@ int vpci_add(struct vpci *p, unsigned slot, const struct vpci_id *id,
 			  slot >= VPCI_SLOTS ? "no such slot" : "slot taken");
 		return -1;
 	}
-	define_function(&p->fn[slot], id, ops, ctx);
+	define_function(&p->fn[slot], slot, id, ops, ctx);
 	return 0;
 }
 

@@ -19,6 +19,12 @@
 #define VPCI_SLOTS 8            /* devices 0-7 of bus 0; the others are absent */
 #define VPCI_HOST_BRIDGE_SLOT 0
 #define VPCI_PORTS 8            /* 0xCF8-0xCFF */
+/* INTx routing, the PC convention for I/O APIC pins above the ISA ones:
+ * INTA-INTD of slot s go to GSI 16 + (s + pin - 1) % 4 (the swizzle that
+ * spreads slots over the four PIRQ lines). The function's Interrupt Line
+ * register says which, so a guest can find it without ACPI. */
+#define VPCI_INTX_GSI_BASE 16
+#define VPCI_INTX_LINES 4
 
 /* The host bridge's identity: Intel's 440FX, which every OS takes for a
  * plain host bridge with nothing to configure. */
@@ -57,6 +63,8 @@ struct vpci {
 	uint64_t absent_reads;  /* configuration reads of functions not there */
 };
 
+/* The I/O APIC pin of INTx 'pin' (PCI_INTERRUPT_PIN_INTA..) of 'slot'. */
+unsigned vpci_intx_gsi(unsigned slot, unsigned pin);
 /* An empty bus with only the host bridge. */
 void vpci_init(struct vpci *p);
 /* A device function at 00:slot.0. 0, or -1 (logged) for a slot that is out

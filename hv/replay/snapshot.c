@@ -19,6 +19,7 @@ void snapshot_take(const struct vcpu *v, struct vcpu_snapshot *s)
 	memcpy(s->gpr, v->ctx.gpr, sizeof(s->gpr));
 	memcpy(s->fx_guest, v->fx_guest, sizeof(s->fx_guest));
 	s->lapic = v->lapic;
+	s->ioapic = v->ioapic;
 	s->uart = v->uart;
 	s->rtc = v->rtc;
 	s->pci = v->pci;
@@ -36,6 +37,7 @@ void snapshot_restore(struct vcpu *v, const struct vcpu_snapshot *s)
 	memcpy(v->ctx.gpr, s->gpr, sizeof(s->gpr));
 	memcpy(v->fx_guest, s->fx_guest, sizeof(s->fx_guest));
 	v->lapic = s->lapic;
+	v->ioapic = s->ioapic;
 	v->uart = s->uart;
 	v->rtc = s->rtc;
 	v->pci = s->pci;

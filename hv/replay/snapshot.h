@@ -16,6 +16,7 @@ struct vcpu_snapshot {
 	uint64_t gpr[16];
 	uint8_t fx_guest[512];
 	struct vlapic lapic;
+	struct vioapic ioapic;
 	struct vuart uart;
 	struct vrtc rtc;
 	struct vpci pci;

@@ -52,6 +52,7 @@ uint64_t state_hash(const struct vcpu *v)
 	h = hash64_update(h, v->fx_guest, sizeof(v->fx_guest));
 	h = hash64_update(h, &v->point.count, sizeof(v->point.count));
 	h = hash_vlapic(h, &v->lapic);
+	h = vioapic_hash(h, &v->ioapic);
 	h = hash_vuart(h, &v->uart);
 	h = hash_vrtc(h, &v->rtc);
 	h = vpci_hash(h, &v->pci);

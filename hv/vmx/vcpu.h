@@ -9,6 +9,7 @@
 #include "hv/replay/execpoint.h"
 #include "hv/replay/execpoint_pmu.h"
 #include "hv/lib/stop.h"
+#include "hv/devices/vioapic.h"
 #include "hv/devices/vlapic.h"
 #include "hv/vmx/vmx_caps.h"
 #include "hv/vmx/vmx_defs.h"
@@ -71,6 +72,7 @@ struct vcpu {
 	uint64_t ram_size;
 
 	struct vlapic lapic;
+	struct vioapic ioapic;    /* at VIOAPIC_DEFAULT_BASE, delivering to 'lapic' */
 	struct vuart uart;
 	struct vrtc rtc;
 	struct vpci pci;          /* the PCI bus: a host bridge and the disk */

@@ -336,11 +336,15 @@ enum exit_reason {
 #define CR0_ET (1ull << 4)
 #define CR0_NE (1ull << 5)
 #define CR0_PG (1ull << 31)
+#define CR4_PSE (1ull << 4)
 #define CR4_PAE (1ull << 5)
+#define CR4_LA57 (1ull << 12)
 #define CR4_VMXE (1ull << 13)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 #define RFLAGS_IF (1ull << 9)
+/* Segment access rights (VMCS format): CS.L, 64-bit code. */
+#define SEG_AR_LONG (1u << 13)
 #define RFLAGS_CF (1ull << 0)
 #define RFLAGS_ARITH_MASK 0x8d5ull  /* CF PF AF ZF SF OF */
 

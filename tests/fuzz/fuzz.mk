@@ -15,6 +15,7 @@
 #   iscsi_keys       iSCSI login text keys and the operational negotiation
 #   virtq            the split-virtqueue walker over random guest memory
 #   virtio_blk       virtio-blk requests (and resets) over random guest memory
+#   mmio_decode      the MOV forms of MMIO accesses (the guest's instruction bytes)
 #
 # Included by the top-level Makefile, which runs from the project root; it
 # also works alone:  make -f tests/fuzz/fuzz.mk BUILD=build fuzz
@@ -74,9 +75,11 @@ FUZZ_MAXLEN_virtq         := 16384
 FUZZ_SRCS_virtio_blk      := hv/devices/virtio_blk.c hv/devices/virtio_pci.c hv/devices/blk_ramdisk.c \
 	hv/devices/virtq.c hv/devices/vpci.c hv/lib/hash64.c
 FUZZ_MAXLEN_virtio_blk    := 16384
+FUZZ_SRCS_mmio_decode     := hv/vmx/mmio_decode.c
+FUZZ_MAXLEN_mmio_decode   := 32
 
 FUZZERS := log_decode ft_rx madt acpi_walk config guest_image shell base64 log_extract \
-	nic_rx netbench_header iscsi_pdu iscsi_keys virtq virtio_blk
+	nic_rx netbench_header iscsi_pdu iscsi_keys virtq virtio_blk mmio_decode
 FUZZ_BINS := $(FUZZERS:%=$(FUZZ_DIR)/fuzz_%)
 
 .PHONY: fuzz fuzz-build

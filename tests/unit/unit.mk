@@ -23,6 +23,8 @@ UNIT_SRCS_ept          := hv/vmx/ept.c hv/lib/page_alloc.c arch/x86_64/pagetable
 UNIT_SRCS_vmx_caps     := hv/vmx/vmx_caps.c
 UNIT_SRCS_vlapic       := hv/devices/vlapic.c
 UNIT_SRCS_vioapic      := hv/devices/vioapic.c hv/lib/hash64.c
+UNIT_SRCS_mmio_decode  := hv/vmx/mmio_decode.c
+UNIT_SRCS_guest_walk   := hv/vmx/guest_walk.c
 UNIT_SRCS_vuart        := hv/devices/vuart.c
 UNIT_SRCS_log_format   := hv/lib/log_format.c
 UNIT_SRCS_cpuid_policy := hv/devices/cpuid_policy.c
@@ -62,7 +64,7 @@ UNIT_SRCS_vpci         := hv/devices/vpci.c hv/lib/hash64.c hv/lib/log.c hv/lib/
 UNIT_SRCS_virtq        := hv/devices/virtq.c tests/unit/support/virtq_driver.c
 UNIT_SRCS_virtio_blk   := hv/devices/virtio_blk.c hv/devices/virtio_pci.c hv/devices/blk_ramdisk.c \
 	hv/devices/virtq.c hv/devices/vpci.c hv/lib/hash64.c tests/unit/support/virtq_driver.c \
-	hv/lib/log.c hv/lib/log_format.c tests/unit/fakes/fake_serial.c
+	hv/lib/log.c hv/lib/log_format.c tests/unit/fakes/fake_serial.c hv/devices/vioapic.c
 UNIT_SRCS_acpi         := arch/x86_64/acpi.c
 UNIT_SRCS_irq_route    := drivers/irq_route.c arch/x86_64/acpi.c
 UNIT_SRCS_md5          := hv/lib/md5.c
@@ -82,7 +84,7 @@ UNIT_FAKES := tests/unit/fakes/fake_vmcs.c tests/unit/fakes/fake_host.c \
 	tests/unit/fakes/fake_serial.c tests/unit/support/panic_stub.c
 UNIT_GLUE := hv/replay/nondet.c hv/eventlog/log_alter.c hv/replay/state_hash.c hv/vmx/guest_state.c \
 	hv/devices/vpci.c hv/devices/virtio_blk.c hv/devices/virtio_pci.c hv/devices/virtq.c \
-	hv/devices/blk_ramdisk.c \
+	hv/devices/blk_ramdisk.c hv/devices/vioapic.c \
 	hv/lib/hash64.c hv/devices/vlapic.c hv/devices/vuart.c hv/vmx/vcpu.c hv/vmx/inject.c \
 	hv/eventlog/event_log.c \
 	hv/eventlog/log_codec.c hv/lib/crc32c.c hv/lib/log.c hv/lib/log_format.c \
@@ -90,7 +92,8 @@ UNIT_GLUE := hv/replay/nondet.c hv/eventlog/log_alter.c hv/replay/state_hash.c h
 	$(UNIT_FAKES)
 UNIT_SRCS_nondet       := $(UNIT_GLUE)
 UNIT_SRCS_vmexit       := hv/core/vmexit.c hv/core/exit_cpu.c hv/core/exit_events.c \
-	hv/core/exit_time.c hv/core/exit_io.c hv/core/exit_msr.c hv/devices/vrtc.c \
+	hv/core/exit_time.c hv/core/exit_io.c hv/core/exit_msr.c hv/core/exit_mmio.c hv/devices/vrtc.c \
+	hv/vmx/mmio_decode.c hv/vmx/guest_walk.c \
 	hv/vmx/vcpu_reset.c hv/devices/cpu_model.c hv/devices/cpuid_policy.c $(UNIT_GLUE)
 UNIT_SRCS_exit_handlers := $(UNIT_SRCS_vmexit)
 UNIT_SRCS_execpoint_pmu := hv/replay/execpoint_pmu.c hv/replay/pmu_stepper.c \
@@ -113,7 +116,7 @@ UNIT_MODULES += ft_proto
 UNIT_MODULES += synth_log bench_stats netbench_header
 UNIT_MODULES += acpi irq_route
 UNIT_MODULES += md5 iscsi_pdu iscsi_keys iscsi_chap iscsi_isid scsi iscsi_session
-UNIT_MODULES += vpci virtq virtio_blk
+UNIT_MODULES += vpci virtq virtio_blk mmio_decode guest_walk
 UNIT_MODULES += nondet execpoint_pmu inject vmexit exit_handlers snapshot
 UNIT_BINS := $(UNIT_MODULES:%=$(UNIT_DIR)/test_%)
 

@@ -2,7 +2,9 @@
  * The exit handlers, through the run loop (hv/core/vmexit.c, exit_cpu.c,
  * exit_events.c, exit_io.c) on the fake VMCS and the fake host: CPUID answers
  * from the CPU model, CR4 refuses the bits of hidden features, a host NMI is
- * counted while the guest runs on, and port I/O reaches the PCI bus.
+ * counted while the guest runs on, port I/O reaches the PCI bus, and MMIO
+ * reaches the I/O APIC (decoded at RIP), whose level entries end with the
+ * local APIC's EOI.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 #include "hv/vmx/vcpu.h"
 #include "hv/vmx/vmcs.h"
 #include "hv/vmx/vmcs_setup.h"
+#include "arch/x86_64/msr.h"
 #include "tests/unit/fakes/fake_host.h"
 #include "tests/unit/fakes/fake_serial.h"
 #include "tests/unit/fakes/fake_vmcs.h"
@@ -276,6 +279,64 @@ static void test_pci_config_ports(void **state)
 	assert_int_equal(v->unclaimed_port_accesses, 0);
 }
 
+#define QUAL_EPT_READ 1ull
+#define QUAL_EPT_WRITE 2ull
+static uint8_t mmio_ram[0x10000];
+
+/* The instruction 'bytes' at RIP 0x3000 touches guest-physical 'gpa'. */
+static void mmio_exit(struct vcpu *v, uint64_t gpa, uint64_t q, const uint8_t *bytes, size_t n)
+{
+	memcpy(mmio_ram + 0x3000, bytes, n);
+	struct vm_exit e = instruction_exit(EXIT_EPT_VIOLATION, 0x3000, 0, q);
+	e.guest_phys = gpa;
+	exit_ept_violation(v, &e);
+}
+
+static void test_ioapic_mmio(void **state)
+{
+	struct vcpu *v = *state;
+	static const uint8_t select_version[] = { 0xc7, 0x03, 0x01, 0, 0, 0 }; /* mov dword [ebx], 1 */
+	static const uint8_t read_window[] = { 0x8b, 0x4b, 0x10 };              /* mov ecx, [ebx+0x10] */
+	static const uint8_t write_window[] = { 0x89, 0x53, 0x10 };             /* mov [ebx+0x10], edx */
+	static const uint8_t read_byte[] = { 0x8a, 0x23 };                      /* mov ah, [ebx] */
+	static const uint8_t inc_mem[] = { 0xff, 0x03 };                        /* inc dword [ebx] */
+	memset(mmio_ram, 0, sizeof(mmio_ram));
+	v->ram = mmio_ram;
+	v->ram_size = sizeof(mmio_ram);
+	vioapic_reset(&v->ioapic);
+	fake_vmcs_set(VMCS_GUEST_CR0, CR0_PE);
+
+	mmio_exit(v, VIOAPIC_DEFAULT_BASE, QUAL_EPT_WRITE, select_version, sizeof(select_version));
+	assert_int_equal(fake_vmcs_get(VMCS_GUEST_RIP), 0x3006);
+	v->ctx.gpr[GPR_RCX] = ~0ull;
+	mmio_exit(v, VIOAPIC_DEFAULT_BASE + VIOAPIC_IOWIN, QUAL_EPT_READ, read_window, sizeof(read_window));
+	assert_int_equal(v->ctx.gpr[GPR_RCX], 0x170020);
+	assert_int_equal(fake_vmcs_get(VMCS_GUEST_RIP), 0x3003);
+	/* A byte read is not a register access: 0, the rest of RAX kept. */
+	v->ctx.gpr[GPR_RAX] = 0x1234;
+	mmio_exit(v, VIOAPIC_DEFAULT_BASE, QUAL_EPT_READ, read_byte, sizeof(read_byte));
+	assert_int_equal(v->ctx.gpr[GPR_RAX], 0x0034);
+
+	/* Pin 3: level, vector 0x41, unmasked; the line up delivers once
+	 * until the local APIC's EOI, which delivers again while it stays up. */
+	vioapic_write(&v->ioapic, VIOAPIC_IOREGSEL, VIOAPIC_REG_REDIR + 2 * 3);
+	v->ctx.gpr[GPR_RDX] = 0x41 | VIOAPIC_RTE_LEVEL;
+	mmio_exit(v, VIOAPIC_DEFAULT_BASE + VIOAPIC_IOWIN, QUAL_EPT_WRITE, write_window, sizeof(write_window));
+	assert_int_equal(v->ioapic.redir[3], 0x41 | VIOAPIC_RTE_LEVEL);
+	v->ioapic.deliver = NULL;
+	msr_exit(v, EXIT_WRMSR, MSR_IA32_APIC_BASE, VLAPIC_DEFAULT_BASE | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
+	vlapic_accept(&v->lapic, 0x41);
+	vioapic_set_line(&v->ioapic, 3, 1);
+	assert_true(v->ioapic.redir[3] & VIOAPIC_RTE_REMOTE_IRR);
+	msr_exit(v, EXIT_WRMSR, X2APIC_EOI, 0);
+	assert_int_equal(fake_vmcs_get(VMCS_ENTRY_INTR_INFO), 0);
+	assert_int_equal(v->ioapic.delivered, 2);
+
+	mmio_exit(v, VIOAPIC_DEFAULT_BASE, QUAL_EPT_WRITE, inc_mem, sizeof(inc_mem));
+	assert_int_equal(v->stop_code, STOP_GUEST_CRASHED);
+	assert_non_null(strstr(v->stop_reason, "unsupported MMIO instruction <ff 03 10 00 00"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +346,7 @@ int main(void)
 		cmocka_unit_test_setup(test_host_nmi_resumes_the_guest, setup),
 		cmocka_unit_test_setup(test_guest_exception_exit_is_reported, setup),
 		cmocka_unit_test_setup(test_pci_config_ports, setup),
+		cmocka_unit_test_setup(test_ioapic_mmio, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

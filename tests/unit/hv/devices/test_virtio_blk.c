@@ -18,6 +18,7 @@
 #include "hv/lib/hash64.h"
 #include "tests/unit/fakes/fake_serial.h"
 #include "tests/unit/support/virtq_driver.h"
+#include "hv/devices/vioapic.h"
 
 #define RAM_SIZE (1u << 20)
 #define DISK_SECTORS 64
@@ -163,6 +164,7 @@ static void test_pci_identity(void **state)
 	assert_int_equal(cfg_read(f, PCI_SUBSYSTEM_VENDOR_ID, 2), VIRTIO_PCI_VENDOR);
 	assert_int_equal(cfg_read(f, PCI_CLASS_SUB, 2), PCI_CLASS_STORAGE << 8 | PCI_SUBCLASS_STORAGE_OTHER);
 	assert_int_equal(cfg_read(f, PCI_INTERRUPT_PIN, 1), PCI_INTERRUPT_PIN_INTA);
+	assert_int_equal(cfg_read(f, PCI_INTERRUPT_LINE, 1), 17); /* GSI 16 + (slot 1 + INTA - 1) % 4 */
 	cfg_write(f, PCI_BAR0, 4, 0xffffffff);
 	assert_int_equal(cfg_read(f, PCI_BAR0, 4), ~(uint32_t)(VIRTIO_PCI_BAR_SIZE - 1) | PCI_BAR_IO);
 }
@@ -437,10 +439,56 @@ static void test_register_widths(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+/* INTA through an I/O APIC (level, unmasked, at the pin the Interrupt Line
+ * names): a completion asserts it and delivers once, reading the ISR
+ * releases it, so the EOI does not deliver again; a new completion does. */
+static uint8_t delivered[8];
+static unsigned ndelivered;
+
+static void to_lapic(void *ctx, uint8_t vector)
+{
+	(void)ctx;
+	if (ndelivered < sizeof(delivered))
+		delivered[ndelivered] = vector;
+	ndelivered++;
+}
+
+static void to_ioapic(void *ctx, int asserted)
+{
+	struct vioapic *a = ctx;
+	vioapic_set_line(a, vpci_intx_gsi(VIRTIO_BLK_SLOT, PCI_INTERRUPT_PIN_INTA), asserted);
+}
+
+static void test_intx_through_the_ioapic(void **state)
+{
+	struct fixture *f = *state;
+	struct vioapic a = { .deliver = to_lapic };
+	unsigned gsi = cfg_read(f, PCI_INTERRUPT_LINE, 1);
+	ndelivered = 0;
+	vioapic_reset(&a);
+	vioapic_write(&a, VIOAPIC_IOREGSEL, VIOAPIC_REG_REDIR + 2 * gsi);
+	vioapic_write(&a, VIOAPIC_IOWIN, 0x51 | VIOAPIC_RTE_LEVEL);
+	virtio_pci_wire_intx(&f->blk.pci, to_ioapic, &a);
+	assert_int_equal(ndelivered, 0);
+
+	request(f, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0);
+	assert_int_equal(ndelivered, 1);
+	assert_int_equal(delivered[0], 0x51);
+	assert_true(a.line & (1u << gsi));
+	assert_int_equal(io_in(f, VIRTIO_PCI_ISR, 1), VIRTIO_ISR_QUEUE);
+	assert_false(a.line & (1u << gsi));
+	vioapic_eoi(&a, 0x51);
+	assert_int_equal(ndelivered, 1);
+
+	request(f, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0);
+	assert_int_equal(ndelivered, 2); /* the EOI cleared remote IRR: the line up again delivers */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_pci_identity),
+		T(test_intx_through_the_ioapic),
 		T(test_negotiation_and_config),
 		T(test_reset),
 		T(test_write_then_read),
